@@ -1,0 +1,164 @@
+"""Annotation tooling for labeled/ (sampling, showing batches, checking files).
+
+  python scripts/annotate.py sample            # (once) draw the batches
+  python scripts/annotate.py show b01 [--from K --to K]
+  python scripts/annotate.py check labeled/raw/b01.A1.jsonl
+
+Batches list paragraphs by document id, paragraph index and text hash only;
+`show` resolves them against ../shared/corpora so that no text is stored here.
+Labels are written by annotators who read each paragraph against
+../shared/CODEBOOK.md and labeled/GUIDE.md; nothing here proposes a label.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+from policytag.corpus import read_shared_corpora
+from policytag.datasets import paragraph_hash
+from policytag.paragraphs import paragraphs
+
+ROOT = Path(__file__).resolve().parent.parent
+BATCHES = ROOT / "labeled" / "batches"
+THEMES = ("innovation", "openness", "ecology", "governance", "livelihood")
+
+
+def _all_paragraphs(corpus_root=None):
+    out = {}
+    for doc in read_shared_corpora(corpus_root):
+        out[doc.id] = (doc, paragraphs(doc.text))
+    return out
+
+
+def cmd_sample(args):
+    rng = random.Random(20261122)
+    docs = _all_paragraphs(args.corpus)
+    picked = []
+    for doc_id, (doc, paras) in docs.items():
+        m = doc.meta
+        if m["kind"] == "resolution":
+            k = 2
+        elif m["level"] == "provincial":
+            k = 50
+        elif m["year"] >= 1978:
+            k = 36
+        else:
+            k = 20
+        idx = sorted(rng.sample(range(len(paras)), min(k, len(paras))))
+        picked += [(doc_id, i, paragraph_hash(paras[i].text)) for i in idx]
+    rng.shuffle(picked)
+    n_batches = args.batches
+    size = -(-len(picked) // n_batches)
+    BATCHES.mkdir(parents=True, exist_ok=True)
+    for b in range(n_batches):
+        rows = sorted(picked[b * size:(b + 1) * size])
+        with open(BATCHES / f"b{b + 1:02d}.tsv", "w", encoding="utf-8") as fh:
+            fh.write("doc\tpara\thash\n")
+            for r in rows:
+                fh.write("\t".join(map(str, r)) + "\n")
+    # double-labelling sample: ~10.5 % spread over every primary batch
+    double = []
+    for b in range(n_batches):
+        rows = sorted(picked[b * size:(b + 1) * size])
+        double += rng.sample(rows, max(1, round(len(rows) * 0.105)))
+    with open(BATCHES / "d01.tsv", "w", encoding="utf-8") as fh:
+        fh.write("doc\tpara\thash\n")
+        for r in sorted(double):
+            fh.write("\t".join(map(str, r)) + "\n")
+    print(f"{len(picked)} paragraphs in {n_batches} batches of <= {size}; {len(double)} double-labelled")
+
+
+def _read_batch(name):
+    path = BATCHES / f"{name}.tsv"
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        next(fh)
+        for line in fh:
+            d, p, h = line.rstrip("\n").split("\t")
+            rows.append((d, int(p), h))
+    return rows
+
+
+def cmd_show(args):
+    rows = _read_batch(args.batch)
+    docs = _all_paragraphs(args.corpus)
+    lo = args.start or 0
+    hi = args.end if args.end is not None else len(rows)
+    for k in range(lo, min(hi, len(rows))):
+        d, p, h = rows[k]
+        doc, paras = docs[d]
+        para = paras[p]
+        assert paragraph_hash(para.text) == h, (d, p)
+        head = "[HEADING] " if para.is_heading else ""
+        print(f"#{k}\t{d}\t{p}\t{head}{para.text}\n")
+
+
+def cmd_check(args):
+    path = Path(args.file)
+    batch = path.name.split(".")[0]
+    rows = _read_batch(batch)
+    want = {(d, p): h for d, p, h in rows}
+    docs = _all_paragraphs(args.corpus)
+    seen = set()
+    errors = 0
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as exc:
+                print(f"{path}:{lineno}: bad JSON: {exc}")
+                errors += 1
+                continue
+            key = (r.get("doc"), r.get("para"))
+            if key not in want:
+                print(f"{path}:{lineno}: {key} is not in batch {batch}")
+                errors += 1
+                continue
+            if r.get("hash") != want[key]:
+                print(f"{path}:{lineno}: hash mismatch for {key}")
+                errors += 1
+            bad = [t for t in r.get("labels", []) if t not in THEMES]
+            if bad or not isinstance(r.get("labels"), list):
+                print(f"{path}:{lineno}: labels must be a list of {THEMES}, got {r.get('labels')}")
+                errors += 1
+            text = docs[key[0]][1][key[1]].text
+            for prog in r.get("programs", []):
+                if prog not in text:
+                    print(f"{path}:{lineno}: program {prog!r} is not a substring of paragraph {key}")
+                    errors += 1
+            for f in ("annotator", "batch"):
+                if not r.get(f):
+                    print(f"{path}:{lineno}: missing {f}")
+                    errors += 1
+            if key in seen:
+                print(f"{path}:{lineno}: duplicate record for {key}")
+                errors += 1
+            seen.add(key)
+    missing = set(want) - seen
+    print(f"{len(seen)}/{len(want)} paragraphs labelled, {len(missing)} missing, {errors} errors")
+    return 1 if errors or missing else 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default=None, help="../shared/corpora")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("sample")
+    s.add_argument("--batches", type=int, default=10)
+    s = sub.add_parser("show")
+    s.add_argument("batch")
+    s.add_argument("--from", dest="start", type=int)
+    s.add_argument("--to", dest="end", type=int)
+    s = sub.add_parser("check")
+    s.add_argument("file")
+    args = ap.parse_args(argv)
+    return {"sample": cmd_sample, "show": cmd_show, "check": cmd_check}[args.cmd](args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
