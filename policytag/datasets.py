@@ -89,6 +89,10 @@ def load_labeled(
                 cache[doc_id] = paragraphs(docs[doc_id].text)
             paras = cache[doc_id]
             if idx >= len(paras) or paragraph_hash(paras[idx].text) != r["hash"]:
+                # the splitter may have moved the paragraph: find it by its hash
+                moved = [p.index for p in paras if paragraph_hash(p.text) == r["hash"]]
+                idx = moved[0] if len(moved) == 1 else -1
+            if idx < 0:
                 raise ValueError(
                     f"{path}:{lineno}: record ({doc_id}, paragraph {idx}) no longer matches the "
                     f"corpus text (hash {r['hash']}); the corpus or the paragraph splitter changed. "

@@ -152,7 +152,7 @@ def is_furniture(line: str) -> bool:
 
 
 def _is_numbered_heading(s: str) -> bool:
-    if not _NUMBERED.match(s) or len(s) > 60:
+    if not _NUMBERED.match(s) or len(s) > 60 or _MID_SENTENCE.search(s):
         return False
     body = s[:-1] if _TERMINAL.search(s) else s
     return not re.search(r"[。；;！？!?]", body)
@@ -288,8 +288,8 @@ def paragraphs(
     ``max_chars`` are cut at sentence ends.  Spans refer to the original
     string (before normalization).
 
-    >>> [p.text for p in paragraphs("下载\\n打印\\n政府工作报\\n告\\n各位代表：\\n现在，我代表國務院報告。")]
-    ['政府工作报告', '各位代表：', '现在，我代表国务院报告。']
+    >>> [p.text for p in paragraphs("下载\\n打印\\n各位代表：\\n现在，我代表國務院\\n報告。\\n\\n（一）")]
+    ['各位代表：', '现在，我代表国务院报告。', '（一）']
     """
     norm = text if isinstance(text, Normalized) else normalize(text)
     t = norm.text
