@@ -1,0 +1,482 @@
+"""Named programs: a gazetteer shipped as data and a fast matcher.
+
+The gazetteer (``policytag/data/programs.toml``) lists programs, campaigns,
+strategies, reforms, projects, plans and slogans with their aliases,
+category, level, region and the themes they imply.  :class:`ProgramMatcher`
+compiles it (plus any user gazetteer) into an Aho-Corasick automaton and a
+few patterns for templated names (numbered five-year plans, numbered slogans
+in quotes, "X大工程"), and reports every mention with its span in the
+caller's *original* string: traditional characters, pinyin glosses and
+spaced-out quotes included.
+
+>>> m = ProgramMatcher()
+>>> [(x.name, x.text) for x in m.find("堅持“八八戰略”，深化 “ 最多跑一次 ” 改革")]
+[('八八战略', '八八戰略'), ('最多跑一次', '最多跑一次')]
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Sequence, Union
+
+import numpy as np
+
+from .normalize import Normalized, normalize
+
+try:  # Python 3.11+
+    import tomllib as _toml
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as _toml  # type: ignore[no-redef]
+
+__all__ = ["Program", "Mention", "Gazetteer", "ProgramMatcher", "Candidate", "discover"]
+
+CATEGORIES = ("strategy", "campaign", "reform", "project", "plan", "slogan")
+LEVELS = ("national", "provincial", "city", "district")
+_THEMES = ("innovation", "openness", "ecology", "governance", "livelihood")
+_QUOTES = "“”‘’\"'「」『』"
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Program:
+    """One gazetteer entry."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    category: str = "slogan"
+    level: str = "national"
+    region: str = "全国"
+    themes: tuple[str, ...] = ()
+    seen_in: tuple[str, ...] = ()
+
+    @property
+    def surface_forms(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A program mentioned in a text.
+
+    ``start``/``end`` index the string passed to the matcher (the original,
+    before normalization); ``text`` is that original substring.
+    """
+
+    name: str
+    text: str
+    start: int
+    end: int
+    category: str = "slogan"
+    themes: tuple[str, ...] = ()
+    source: str = "gazetteer"  # or "pattern" for templated names not in the gazetteer
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "text": self.text, "start": self.start, "end": self.end,
+                "category": self.category, "themes": list(self.themes), "source": self.source}
+
+
+class Gazetteer:
+    """A collection of :class:`Program` entries with unique surface forms.
+
+    >>> g = Gazetteer.default()
+    >>> g["五水共治"].themes
+    ('ecology',)
+    """
+
+    def __init__(self, programs: Iterable[Program] = ()) -> None:
+        self.programs: list[Program] = []
+        self._by_name: dict[str, Program] = {}
+        self._by_surface: dict[str, Program] = {}
+        for p in programs:
+            self.add(p)
+
+    def __len__(self) -> int:
+        return len(self.programs)
+
+    def __iter__(self) -> Iterator[Program]:
+        return iter(self.programs)
+
+    def __getitem__(self, name: str) -> Program:
+        return self._by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def lookup(self, surface: str) -> Optional[Program]:
+        """The program a surface form (simplified, without quotes) belongs to."""
+        return self._by_surface.get(surface)
+
+    def add(self, program: Program) -> None:
+        """Add a program; a later entry with the same name replaces the earlier one."""
+        old = self._by_name.get(program.name)
+        if old is not None:
+            self.programs.remove(old)
+            for s in old.surface_forms:
+                if self._by_surface.get(s) is old:
+                    del self._by_surface[s]
+        self.programs.append(program)
+        self._by_name[program.name] = program
+        for s in program.surface_forms:
+            key = _surface_key(s)
+            if key:
+                self._by_surface[key] = program
+
+    @classmethod
+    def default(cls) -> "Gazetteer":
+        """The gazetteer shipped with policytag."""
+        return _default_gazetteer()
+
+    @classmethod
+    def from_file(cls, path: Union[str, Path]) -> "Gazetteer":
+        """Read a user gazetteer: TOML (``[[program]]`` tables) or TSV.
+
+        TSV columns: ``name, aliases (separated by ;), category, level,
+        region, themes (separated by ;)``; a header line starting with
+        ``name`` is skipped.
+        """
+        path = Path(path)
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix.lower() == ".toml":
+            return cls(_programs_from_toml(text, str(path)))
+        return cls(_programs_from_tsv(text, str(path)))
+
+    def merged(self, other: "Gazetteer") -> "Gazetteer":
+        g = Gazetteer(self.programs)
+        for p in other:
+            g.add(p)
+        return g
+
+
+def _surface_key(s: str) -> str:
+    """How a surface form is matched: normalized, quotes and spaces removed."""
+    t = normalize(s).text
+    return "".join(c for c in t if c not in _QUOTES and not c.isspace())
+
+
+def _check_program(d: dict, where: str) -> Program:
+    name = d.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{where}: every program needs a non-empty 'name'")
+    cat = d.get("category", "slogan")
+    if cat not in CATEGORIES:
+        raise ValueError(f"{where}: program {name!r} has category {cat!r}; use one of {CATEGORIES}")
+    level = d.get("level", "national")
+    if level not in LEVELS:
+        raise ValueError(f"{where}: program {name!r} has level {level!r}; use one of {LEVELS}")
+    themes = tuple(d.get("themes", ()))
+    bad = [t for t in themes if t not in _THEMES]
+    if bad:
+        raise ValueError(f"{where}: program {name!r} has unknown themes {bad}; use {_THEMES}")
+    return Program(
+        name=name.strip(),
+        aliases=tuple(a.strip() for a in d.get("aliases", ()) if a and a.strip()),
+        category=cat,
+        level=level,
+        region=d.get("region", "全国"),
+        themes=themes,
+        seen_in=tuple(d.get("seen_in", ())),
+    )
+
+
+def _programs_from_toml(text: str, where: str) -> list[Program]:
+    try:
+        data = _toml.loads(text)
+    except _toml.TOMLDecodeError as exc:
+        raise ValueError(f"{where}: not valid TOML ({exc})") from exc
+    entries = data.get("program", [])
+    return [_check_program(d, f"{where} [[program]] #{i + 1}") for i, d in enumerate(entries)]
+
+
+def _programs_from_tsv(text: str, where: str) -> list[Program]:
+    out = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#") or (lineno == 1 and line.lower().startswith("name")):
+            continue
+        cols = line.split("\t")
+        cols += [""] * (6 - len(cols))
+        d = {
+            "name": cols[0],
+            "aliases": [a for a in cols[1].split(";") if a],
+            "category": cols[2] or "slogan",
+            "level": cols[3] or "national",
+            "region": cols[4] or "全国",
+            "themes": [t for t in cols[5].split(";") if t],
+        }
+        out.append(_check_program(d, f"{where}:{lineno}"))
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _default_gazetteer() -> Gazetteer:
+    text = resources.files("policytag").joinpath("data/programs.toml").read_text(encoding="utf-8")
+    return Gazetteer(_programs_from_toml(text, "policytag/data/programs.toml"))
+
+
+# --- templated names ------------------------------------------------------------
+
+_CN_NUM = "一二三四五六七八九十百千万两双"
+_PLAN_ORD = {"六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12,
+             "十三": 13, "十四": 14, "十五": 15, "十六": 16}
+# "十四五" followed by a plan word, or quoted; "第十四个五年规划"
+_PLAN = re.compile(
+    r"(?P<q>“)?(?P<n>十[一二三四五六]|[六七八九十])五(?(q)”|(?=规划|计划|时期|期间|末|初|以来|开局|收官|目标|发展))"
+    r"(?P<suffix>规划|计划)?"
+    r"|第(?P<n2>[一二三四五六七八九十]{1,3})个五年(?P<s2>规划|计划)"
+)
+_NUMBERED_QUOTED = re.compile(
+    rf"“(?P<body>(?:[{_CN_NUM}]+|\d{{1,6}})[^“”，。；：、\s]{{0,10}}?)”"
+    r"(?P<tail>(?:发展)?(?:战略体系|战略|工程|行动|计划|改革|总体工作部署|工作部署|目标|体系|攻坚战)?)"
+)
+_BIG_PROJECT = re.compile(rf"[{_CN_NUM}]{{1,3}}大(?:工程|行动|战略|攻坚战|专项行动|计划)")
+
+
+def _plan_name(m: re.Match) -> Optional[str]:
+    n = m.group("n")
+    if n is not None:
+        return f"{n}五规划" if _PLAN_ORD.get(n, 0) >= 11 else f"{n}五计划"
+    n2 = m.group("n2")
+    ordinal = _PLAN_ORD.get(n2)
+    if ordinal is None:
+        return None
+    return f"{n2}五规划" if ordinal >= 11 else f"{n2}五计划"
+
+
+# --- the matcher ---------------------------------------------------------------
+
+
+class ProgramMatcher:
+    """Find named programs in text; spans refer to the caller's original string.
+
+    Parameters
+    ----------
+    gazetteer:
+        A :class:`Gazetteer` (default: the shipped one).
+    user_files:
+        Extra gazetteer files (TOML or TSV) whose entries are added to it.
+    patterns:
+        Also report templated names not in the gazetteer (numbered slogans in
+        quotes, "X大工程", five-year plans).
+
+    Building the automaton happens on first use, not in ``__init__``.
+
+    >>> m = ProgramMatcher()
+    >>> [x.name for x in m.find("实施“十四五”规划，推进长三角一体化发展")]
+    ['十四五规划', '长三角一体化']
+    """
+
+    def __init__(
+        self,
+        gazetteer: Optional[Gazetteer] = None,
+        user_files: Sequence[Union[str, Path]] = (),
+        patterns: bool = True,
+    ) -> None:
+        self.gazetteer = gazetteer
+        self.user_files = tuple(user_files)
+        self.patterns = patterns
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    @functools.cached_property
+    def _gaz(self) -> Gazetteer:
+        g = self.gazetteer if self.gazetteer is not None else Gazetteer.default()
+        for f in self.user_files:
+            g = g.merged(Gazetteer.from_file(f))
+        return g
+
+    @functools.cached_property
+    def _automaton(self):  # noqa: ANN202
+        import ahocorasick
+
+        A = ahocorasick.Automaton()
+        for p in self._gaz:
+            for s in p.surface_forms:
+                key = _surface_key(s)
+                if len(key) >= 2:
+                    A.add_word(key, (len(key), key))
+        A.make_automaton()
+        return A
+
+    @functools.cached_property
+    def _tokenizer(self):  # noqa: ANN202
+        from .tokenize import Tokenizer
+
+        tok = Tokenizer()
+        tok.add_words(self.surface_forms())
+        return tok
+
+    def surface_forms(self) -> list[str]:
+        """All surface forms (simplified, no quotes), e.g. for :meth:`Tokenizer.add_words`."""
+        return sorted({_surface_key(s) for p in self._gaz for s in p.surface_forms if len(_surface_key(s)) >= 2})
+
+    @property
+    def programs(self) -> Gazetteer:
+        return self._gaz
+
+    def find(self, text: Union[str, Normalized]) -> list[Mention]:
+        """All program mentions in ``text``, longest match first, no overlaps.
+
+        Offsets index the original string (``text`` itself, or
+        ``text.original`` for a :class:`Normalized`).
+        """
+        norm = text if isinstance(text, Normalized) else normalize(text)
+        return self._find(norm.text, norm.offsets, norm.original)
+
+    def find_in_paragraph(self, paragraph, original: str) -> list[Mention]:  # noqa: ANN001
+        """Mentions in a :class:`~policytag.paragraphs.Paragraph` of ``original``."""
+        return self._find(paragraph.text, paragraph.offsets, original)
+
+    # The work: strip quotes (keeping an offset map), run the automaton and the
+    # patterns on the stripped text, resolve overlaps, map back to the original.
+    def _find(self, text: str, offsets: np.ndarray, original: str) -> list[Mention]:
+        if not text:
+            return []
+        keep = [i for i, c in enumerate(text) if c not in _QUOTES and c != "\n"]
+        stripped = "".join(text[i] for i in keep)
+        cands: list[tuple[int, int, str, Optional[Program], str]] = []
+        for end, (length, key) in self._automaton.iter(stripped):
+            start = end - length + 1
+            cands.append((start, end + 1, key, self._gaz.lookup(key), "gazetteer"))
+        if self.patterns:
+            cands += self._pattern_candidates(text, keep)
+        cands.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[4] != "gazetteer"))
+        taken = np.zeros(len(stripped) + 1, dtype=bool)
+        chosen = []
+        for c in cands:
+            s, e = c[0], c[1]
+            if taken[s:e].any():
+                continue
+            if e - s <= 3 and c[4] == "gazetteer" and not self._on_token_boundaries(stripped, s, e):
+                continue
+            taken[s:e] = True
+            chosen.append(c)
+        chosen.sort(key=lambda c: c[0])
+        out = []
+        for s, e, key, prog, source in chosen:
+            o_start = int(offsets[keep[s]])
+            o_end = int(offsets[keep[e - 1]]) + 1
+            if prog is not None:
+                out.append(Mention(prog.name, original[o_start:o_end], o_start, o_end,
+                                   prog.category, prog.themes, "gazetteer"))
+            else:
+                out.append(Mention(key, original[o_start:o_end], o_start, o_end, "slogan", (), source))
+        return out
+
+    def _pattern_candidates(self, text: str, keep: list[int]):  # noqa: ANN202
+        # map positions in `text` to positions in the stripped text
+        pos = np.full(len(text) + 1, -1, dtype=np.int64)
+        pos[keep] = np.arange(len(keep))
+        nxt = np.empty(len(text) + 1, dtype=np.int64)  # first kept index at or after i
+        cur = len(keep)
+        for i in range(len(text), -1, -1):
+            if i < len(text) and pos[i] >= 0:
+                cur = pos[i]
+            nxt[i] = cur
+        out = []
+
+        def add(s: int, e: int, name: str) -> None:
+            ss, ee = int(nxt[s]), int(nxt[e]) if e < len(text) else len(keep)
+            if ee <= ss:
+                return
+            prog = self._gaz.lookup(name) or self._gaz.lookup(_surface_key(name))
+            out.append((ss, ee, name, prog, "pattern"))
+
+        for m in _PLAN.finditer(text):
+            name = _plan_name(m)
+            if name:
+                add(m.start(), m.end(), name)
+        for m in _NUMBERED_QUOTED.finditer(text):
+            body = m.group("body")
+            if not _HAN.search(body) or len(body) < 2:
+                continue
+            name = body + m.group("tail")
+            add(m.start(), m.end(), _surface_key(name))
+        for m in _BIG_PROJECT.finditer(text):
+            add(m.start(), m.end(), m.group(0))
+        return out
+
+    def _on_token_boundaries(self, text: str, s: int, e: int) -> bool:
+        """A short name must not sit inside a longer unrelated word."""
+        lo, hi = max(0, s - 8), min(len(text), e + 8)
+        window = text[lo:hi]
+        bounds = {0}
+        acc = 0
+        for t in self._tokenizer.cut(window):
+            acc += len(t)
+            bounds.add(acc)
+        return (s - lo) in bounds and (e - lo) in bounds
+
+
+# --- discovery ------------------------------------------------------------------
+
+_SUFFIXES = ("工程", "行动", "战略", "计划", "改革", "示范区", "经验", "攻坚战", "保卫战", "专项行动")
+_STOP = set("实施 推进 深化 加快 推动 开展 启动 落实 坚持 建设 全面 深入 持续 大力 积极 着力 "
+            "继续 进一步 的 和 与 及 等 为 以 在 对 了 是 把 将 了 新 好 重大 重点 各项 一批".split())
+
+
+@dataclass
+class Candidate:
+    """A possible program name found by :func:`discover`."""
+
+    name: str
+    count: int
+    documents: int
+    examples: list[str] = field(default_factory=list)
+
+
+def discover(
+    texts: Iterable[Union[str, tuple[str, str]]],
+    matcher: Optional[ProgramMatcher] = None,
+    min_count: int = 2,
+    max_examples: int = 3,
+) -> list[Candidate]:
+    """Candidate program names in ``texts`` that the gazetteer does not know.
+
+    ``texts`` are strings or ``(doc_id, text)`` pairs.  Candidates are quoted
+    names, numbered slogans and "…工程/行动/战略/计划/改革" phrases, ranked by
+    frequency, each with a few example contexts.
+    """
+    matcher = matcher or ProgramMatcher()
+    known = set(matcher.surface_forms())
+    tok = matcher._tokenizer
+    counts: Counter = Counter()
+    docs_with: dict[str, set] = defaultdict(set)
+    examples: dict[str, list[str]] = defaultdict(list)
+    quoted = re.compile(r"“([^“”，。；：、\s]{2,12})”((?:战略|工程|行动|计划|改革|经验|示范区)?)")
+    for k, item in enumerate(texts):
+        doc_id, raw = item if isinstance(item, tuple) else (str(k), item)
+        text = normalize(raw).text
+        found: list[tuple[int, int, str]] = []
+        for m in quoted.finditer(text):
+            found.append((m.start(), m.end(), m.group(1) + m.group(2)))
+        for line in text.split("\n"):
+            base = text.find(line)
+            toks = tok.cut(line)
+            pos = 0
+            starts = []
+            for t in toks:
+                starts.append(pos)
+                pos += len(t)
+            for i, t in enumerate(toks):
+                if t in _SUFFIXES or any(t.endswith(s) and len(t) > len(s) for s in _SUFFIXES):
+                    j = i
+                    while j > 0 and i - j < 3 and _HAN.search(toks[j - 1]) and toks[j - 1] not in _STOP:
+                        j -= 1
+                    name = "".join(toks[j : i + 1])
+                    if j < i or t not in _SUFFIXES:
+                        found.append((base + starts[j], base + starts[i] + len(t), name))
+        for s, e, name in found:
+            key = _surface_key(name)
+            if len(key) < 3 or key in known or key in _SUFFIXES:
+                continue
+            counts[key] += 1
+            docs_with[key].add(doc_id)
+            if len(examples[key]) < max_examples:
+                examples[key].append(f"{doc_id}: …{text[max(0, s - 15):e + 15]}…".replace("\n", " "))
+    out = [Candidate(n, c, len(docs_with[n]), examples[n]) for n, c in counts.items() if c >= min_count]
+    out.sort(key=lambda c: (-c.count, -c.documents, c.name))
+    return out
