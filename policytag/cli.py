@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 log = logging.getLogger("policytag")
 
@@ -18,6 +18,8 @@ EPILOG = """\
 examples:
   policytag paragraphs report.txt            split a document, one JSON line per paragraph
   policytag normalize report.txt             print the cleaned, simplified text
+  policytag programs report.txt              named programs with their spans
+  policytag programs discover ../shared/corpora   candidate names missing from the gazetteer
 
 Run 'policytag COMMAND --help' for the options of each command.
 """
@@ -60,6 +62,64 @@ def cmd_paragraphs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_programs(args: argparse.Namespace) -> int:
+    from .programs import ProgramMatcher, discover
+
+    matcher = ProgramMatcher(user_files=args.gazetteer or ())
+    items = list(args.input)
+    if items and items[0] == "list":
+        for p in matcher.programs:
+            row = {"name": p.name, "aliases": list(p.aliases), "category": p.category, "level": p.level,
+                   "region": p.region, "themes": list(p.themes), "seen_in": list(p.seen_in)}
+            if args.format == "tsv":
+                print("\t".join([p.name, ";".join(p.aliases), p.category, p.level, p.region, ";".join(p.themes)]))
+            else:
+                print(json.dumps(row, ensure_ascii=False))
+        return 0
+    if items and items[0] == "discover":
+        from .corpus import read_documents
+
+        if len(items) < 2:
+            raise SystemExit("policytag programs discover: give one or more corpus files or directories")
+        errors: list = []
+        docs = ((d.id, d.text) for d in read_documents(items[1:], text_field=args.text_field, errors=errors))
+        cands = discover(docs, matcher=matcher, min_count=args.min_count)
+        for c in cands[: args.top]:
+            if args.format == "tsv":
+                print(f"{c.name}\t{c.count}\t{c.documents}\t{' | '.join(c.examples)}")
+            else:
+                print(json.dumps({"name": c.name, "count": c.count, "documents": c.documents,
+                                  "examples": c.examples}, ensure_ascii=False))
+        for e in errors:
+            log.error("%s", e)
+        return 1 if errors else 0
+    if not items:
+        raise SystemExit("policytag programs: give text, a file, '-', 'list' or 'discover CORPUS...'")
+    for item in items:
+        name, text = _read_text_arg(item)
+        for m in matcher.find(text):
+            row = {"input": name, **m.to_dict()}
+            if args.format == "tsv":
+                print(f"{name}\t{m.name}\t{m.text}\t{m.start}\t{m.end}\t{m.category}\t{','.join(m.themes)}")
+            else:
+                print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+PROGRAMS_HELP = """\
+examples:
+  policytag programs "深化“最多跑一次”改革，实施五水共治"     mentions in a text
+  policytag programs report.txt --format tsv                    mentions in a file
+  policytag programs list                                       the gazetteer
+  policytag programs discover ../shared/corpora --top 50        names the gazetteer lacks
+  policytag programs report.txt --gazetteer my_programs.tsv     add your own programs
+
+A user gazetteer is TOML ([[program]] tables like policytag/data/programs.toml)
+or TSV with columns: name, aliases (;-separated), category, level, region, themes.
+Offsets (start, end) index the ORIGINAL text, before normalization.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="policytag",
@@ -84,12 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="+", help="file path, '-' for stdin, or literal text")
     p.set_defaults(func=cmd_paragraphs)
 
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    p = sub.add_parser("programs", help="find named programs; 'list' the gazetteer; 'discover' new ones",
+                       description="Find named programs (八八战略, 最多跑一次, 一带一路 …) with exact spans, "
+                       "list the gazetteer, or discover candidate names a corpus uses that the gazetteer lacks.",
+                       epilog=PROGRAMS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", nargs="*", help="text, file, '-', or the word 'list' / 'discover' followed by corpora")
+    p.add_argument("--gazetteer", action="append", metavar="FILE", help="extra gazetteer file (TOML or TSV); repeatable")
+    p.add_argument("--format", choices=("jsonl", "tsv"), default="jsonl", help="output format (default jsonl)")
+    p.add_argument("--min-count", type=int, default=2, help="discover: minimum occurrences (default 2)")
+    p.add_argument("--top", type=int, default=100, help="discover: how many candidates to print (default 100)")
+    p.add_argument("--text-field", help="discover: text field of .jsonl/.csv input")
+    p.set_defaults(func=cmd_programs)
+
     return parser
-
-
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

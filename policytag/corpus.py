@@ -15,13 +15,15 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 __all__ = [
     "Document",
     "InputError",
     "decode_bytes",
     "read_text_file",
+    "read_documents",
+    "ReadError",
     "read_shared_corpora",
     "read_seeds",
     "default_corpus_root",
@@ -49,14 +51,15 @@ class InputError(ValueError):
     def __init__(self, source: str, message: str, line: Optional[int] = None) -> None:
         self.source = source
         self.line = line
+        self.message = message
         where = f"{source}:{line}" if line is not None else source
         super().__init__(f"{where}: {message}")
 
 
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
 )
 
 
@@ -228,3 +231,226 @@ def read_seeds(folder: PathLike | None = None) -> Iterator[Document]:
             path.read_text(encoding="utf-8"),
             {"source": "seeds", "file": path.name},
         )
+
+
+# --- general readers -------------------------------------------------------------
+
+TEXT_FIELDS = ("text", "content", "full_text", "body", "正文", "内容")
+ID_FIELDS = ("id", "doc_id", "document_id")
+SUPPORTED = (".txt", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet")  # found in directories
+MAX_RECORD_CHARS = 50_000_000
+
+
+@dataclass
+class ReadError:
+    """A file or record that could not be read; the batch goes on without it."""
+
+    source: str
+    line: Optional[int]
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "line": self.line, "error": self.message}
+
+
+def _expand(inputs: Iterable[PathLike]) -> Iterator[Path]:
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            for q in sorted(p.rglob("*")):
+                if q.is_file() and q.suffix.lower() in SUPPORTED and not q.name.startswith("."):
+                    yield q
+        else:
+            yield p
+
+
+def _pick(fields: Sequence[str], record: dict, wanted: Optional[str]) -> Optional[str]:
+    if wanted:
+        return wanted if wanted in record else None
+    for f in fields:
+        if f in record:
+            return f
+    return None
+
+
+def _meta_from(record: dict, meta_fields: Sequence[str]) -> dict:
+    return {k: record.get(k) for k in meta_fields}
+
+
+def read_documents(
+    inputs: Iterable[PathLike],
+    text_field: Optional[str] = None,
+    id_field: Optional[str] = None,
+    meta_fields: Sequence[str] = (),
+    errors: Optional[list] = None,
+) -> Iterator[Document]:
+    """Yield documents from files or directories of .txt, .jsonl, .csv/.tsv, .parquet.
+
+    * ``.txt``/``.md``: one document per file, id = file stem;
+    * ``.jsonl``: one document per line; text from ``text_field`` (default:
+      the first of text/content/full_text/body), id from ``id_field`` (default
+      id/doc_id, else ``STEM#LINE``);
+    * ``.csv``/``.tsv``: one document per row (BOM and multi-line quoted
+      fields handled), same field rules;
+    * ``.parquet`` (needs pyarrow): one document per row.
+
+    Encodings are detected (UTF-8, UTF-8 BOM, GB18030/GBK, Big5, UTF-16).
+    A bad file or record is appended to ``errors`` as a :class:`ReadError`
+    naming file and line, and reading continues with the next one; with
+    ``errors=None`` it is logged instead.
+    """
+    import logging
+
+    log = logging.getLogger("policytag.corpus")
+
+    def fail(source: str, line: Optional[int], message: str) -> None:
+        err = ReadError(source, line, message)
+        if errors is not None:
+            errors.append(err)
+        else:
+            log.error("%s", err)
+
+    for path in _expand(inputs):
+        src = str(path)
+        if not path.exists():
+            fail(src, None, "no such file")
+            continue
+        suffix = path.suffix.lower()
+        if suffix == ".parquet":
+            yield from _read_parquet(path, text_field, id_field, meta_fields, fail)
+            continue
+        try:
+            text = decode_bytes(path.read_bytes(), src)[0]
+        except InputError as exc:
+            fail(src, exc.line, exc.message)
+            continue
+        except OSError as exc:
+            fail(src, None, f"cannot read: {exc.strerror or exc}")
+            continue
+        if suffix in (".jsonl", ".ndjson", ".json"):
+            yield from _read_jsonl_text(text, path, text_field, id_field, meta_fields, fail)
+        elif suffix in (".csv", ".tsv"):
+            yield from _read_csv_text(text, path, text_field, id_field, meta_fields, fail)
+        else:
+            if not text.strip():
+                fail(src, None, "empty document")
+                continue
+            if "\x00" in text:
+                fail(src, text[: text.index("\x00")].count("\n") + 1, "NUL character in text: binary data?")
+                continue
+            yield Document(path.stem, text, {"source": src})
+
+
+def _check_text(text, src, line, fail) -> Optional[str]:  # noqa: ANN001
+    if not isinstance(text, str):
+        fail(src, line, f"text field is {type(text).__name__}, not a string")
+        return None
+    if not text.strip():
+        fail(src, line, "empty text")
+        return None
+    if "\x00" in text:
+        fail(src, line, "NUL character in text: binary data?")
+        return None
+    if len(text) > MAX_RECORD_CHARS:
+        fail(src, line, f"record of {len(text):,} characters exceeds the limit of {MAX_RECORD_CHARS:,}")
+        return None
+    return text
+
+
+def _read_jsonl_text(text, path, text_field, id_field, meta_fields, fail):  # noqa: ANN001, ANN202
+    src = str(path)
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            fail(src, lineno, f"malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(rec, dict):
+            fail(src, lineno, "a JSON line must be an object")
+            continue
+        tf = _pick(TEXT_FIELDS, rec, text_field)
+        if tf is None:
+            fail(src, lineno, f"no text field ({text_field or ' / '.join(TEXT_FIELDS)}); use --text-field")
+            continue
+        body = _check_text(rec.get(tf), src, lineno, fail)
+        if body is None:
+            continue
+        idf = _pick(ID_FIELDS, rec, id_field)
+        doc_id = str(rec[idf]) if idf and rec.get(idf) is not None else f"{path.stem}#{lineno}"
+        meta = _meta_from(rec, meta_fields)
+        meta.update({"source": src, "line": lineno})
+        yield Document(doc_id, body, meta)
+
+
+def _read_csv_text(text, path, text_field, id_field, meta_fields, fail):  # noqa: ANN001, ANN202
+    import io
+
+    src = str(path)
+    csv.field_size_limit(2**31 - 1)
+    delim = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delim)
+    try:
+        fields = reader.fieldnames or []
+    except csv.Error as exc:
+        fail(src, 1, f"malformed CSV header ({exc})")
+        return
+    tf = text_field if text_field in fields else (None if text_field else next((f for f in TEXT_FIELDS if f in fields), None))
+    if tf is None:
+        fail(src, 1, f"no text column among {fields}; use --text-field")
+        return
+    idf = id_field if id_field in fields else (None if id_field else next((f for f in ID_FIELDS if f in fields), None))
+    row_no = 0
+    while True:
+        start_line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            fail(src, start_line, f"malformed CSV row ({exc})")
+            continue
+        row_no += 1
+        if None in row:
+            fail(src, start_line, "row has more fields than the header")
+            continue
+        body = _check_text(row.get(tf), src, start_line, fail)
+        if body is None:
+            continue
+        doc_id = row[idf] if idf and row.get(idf) else f"{path.stem}#{row_no}"
+        meta = _meta_from(row, meta_fields)
+        meta.update({"source": src, "line": start_line})
+        yield Document(doc_id, body, meta)
+
+
+def _read_parquet(path, text_field, id_field, meta_fields, fail):  # noqa: ANN001, ANN202
+    src = str(path)
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        fail(src, None, "reading .parquet needs pyarrow: pip install 'policytag[parquet]'")
+        return
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises many kinds
+        fail(src, None, f"cannot read parquet ({exc})")
+        return
+    cols = table.column_names
+    tf = text_field if text_field in cols else next((f for f in TEXT_FIELDS if f in cols), None)
+    if tf is None:
+        fail(src, None, f"no text column among {cols}; use --text-field")
+        return
+    idf = id_field if id_field in cols else next((f for f in ID_FIELDS if f in cols), None)
+    for i, rec in enumerate(table.to_pylist()):
+        body = _check_text(rec.get(tf), src, i + 1, fail)
+        if body is None:
+            continue
+        doc_id = str(rec[idf]) if idf and rec.get(idf) is not None else f"{path.stem}#{i + 1}"
+        meta = _meta_from(rec, meta_fields)
+        meta.update({"source": src, "line": i + 1})
+        yield Document(doc_id, body, meta)

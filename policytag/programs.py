@@ -231,6 +231,7 @@ _NUMBERED_QUOTED = re.compile(
     rf"“(?P<body>(?:[{_CN_NUM}]+|\d{{1,6}})[^“”，。；：、\s]{{0,10}}?)”"
     r"(?P<tail>(?:发展)?(?:战略体系|战略|工程|行动|计划|改革|总体工作部署|工作部署|目标|体系|攻坚战)?)"
 )
+_PROGRAM_WORD_AFTER = re.compile(r"理念|战略|工程|行动|政策|改革|目标|工作|建设|试点|任务|要求|方针")
 _BIG_PROJECT = re.compile(rf"[{_CN_NUM}]{{1,3}}大(?:工程|行动|战略|攻坚战|专项行动|计划)")
 
 
@@ -303,11 +304,19 @@ class ProgramMatcher:
 
     @functools.cached_property
     def _tokenizer(self):  # noqa: ANN202
+        """A tokenizer that keeps program names whole (for discovery)."""
         from .tokenize import Tokenizer
 
         tok = Tokenizer()
         tok.add_words(self.surface_forms())
         return tok
+
+    @functools.cached_property
+    def _plain_tokenizer(self):  # noqa: ANN202
+        """jieba's own segmentation, to tell a short name from part of a word."""
+        from .tokenize import Tokenizer
+
+        return Tokenizer()
 
     def surface_forms(self) -> list[str]:
         """All surface forms (simplified, no quotes), e.g. for :meth:`Tokenizer.add_words`."""
@@ -350,7 +359,7 @@ class ProgramMatcher:
             s, e = c[0], c[1]
             if taken[s:e].any():
                 continue
-            if e - s <= 3 and c[4] == "gazetteer" and not self._on_token_boundaries(stripped, s, e):
+            if c[4] == "gazetteer" and not self._plausible_short(text, keep, stripped, s, e):
                 continue
             taken[s:e] = True
             chosen.append(c)
@@ -391,21 +400,31 @@ class ProgramMatcher:
                 add(m.start(), m.end(), name)
         for m in _NUMBERED_QUOTED.finditer(text):
             body = m.group("body")
-            if not _HAN.search(body) or len(body) < 2:
-                continue
             name = body + m.group("tail")
+            if not _HAN.search(name) or len(body) < 2:
+                continue
             add(m.start(), m.end(), _surface_key(name))
         for m in _BIG_PROJECT.finditer(text):
             add(m.start(), m.end(), m.group(0))
         return out
 
-    def _on_token_boundaries(self, text: str, s: int, e: int) -> bool:
-        """A short name must not sit inside a longer unrelated word."""
-        lo, hi = max(0, s - 8), min(len(text), e + 8)
-        window = text[lo:hi]
+    def _plausible_short(self, text: str, keep: list[int], stripped: str, s: int, e: int) -> bool:
+        """Short names are ambiguous: a two-character name ("两山", "双减") counts
+        only in quotes or before a program word; a three-character one only
+        where jieba does not cut through its edges (not inside another word)."""
+        n = e - s
+        if n > 3:
+            return True
+        i, j = keep[s], keep[e - 1]
+        quoted = (i > 0 and text[i - 1] in "“‘\"'「") or (j + 1 < len(text) and text[j + 1] in "”’\"'」")
+        if quoted:
+            return True
+        if n == 2:
+            return bool(_PROGRAM_WORD_AFTER.match(stripped, e))
+        lo, hi = max(0, s - 8), min(len(stripped), e + 8)
         bounds = {0}
         acc = 0
-        for t in self._tokenizer.cut(window):
+        for t in self._plain_tokenizer.cut(stripped[lo:hi]):
             acc += len(t)
             bounds.add(acc)
         return (s - lo) in bounds and (e - lo) in bounds
@@ -415,7 +434,8 @@ class ProgramMatcher:
 
 _SUFFIXES = ("工程", "行动", "战略", "计划", "改革", "示范区", "经验", "攻坚战", "保卫战", "专项行动")
 _STOP = set("实施 推进 深化 加快 推动 开展 启动 落实 坚持 建设 全面 深入 持续 大力 积极 着力 "
-            "继续 进一步 的 和 与 及 等 为 以 在 对 了 是 把 将 了 新 好 重大 重点 各项 一批".split())
+            "继续 进一步 的 和 与 及 等 为 以 在 对 了 是 把 将 新 好 重大 重点 各项 一批 有 "
+            "领域 方面 各 项 这 个 一 其他 相关 一系列 这些 各类".split())
 
 
 @dataclass
@@ -467,6 +487,9 @@ def discover(
                     while j > 0 and i - j < 3 and _HAN.search(toks[j - 1]) and toks[j - 1] not in _STOP:
                         j -= 1
                     name = "".join(toks[j : i + 1])
+                    stem = next((t[: -len(x)] for x in _SUFFIXES if t.endswith(x)), t)
+                    if j == i and (stem in _STOP or len(stem) < 2):
+                        continue
                     if j < i or t not in _SUFFIXES:
                         found.append((base + starts[j], base + starts[i] + len(t), name))
         for s, e, name in found:

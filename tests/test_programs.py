@@ -1,0 +1,137 @@
+import subprocess
+import sys
+
+import pytest
+
+from policytag import normalize
+from policytag.programs import Gazetteer, ProgramMatcher, discover
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return ProgramMatcher()
+
+
+def names(mentions):
+    return {m.name for m in mentions}
+
+
+def test_gazetteer_is_real_and_valid():
+    g = Gazetteer.default()
+    assert len(g) >= 200
+    levels = {p.level for p in g}
+    assert {"national", "provincial", "city", "district"} <= levels
+    assert g["八八战略"].themes == ()  # umbrella strategy implies no theme
+    assert "ecology" in g["五水共治"].themes
+    assert all(p.seen_in for p in g)
+    surfaces = [s for p in g for s in p.surface_forms]
+    assert len(surfaces) == len(set(surfaces))
+
+
+def test_every_province_has_its_own_programs(corpus_docs):
+    g = Gazetteer.default()
+    provinces = {d.meta["region"] for d in corpus_docs if d.meta["level"] == "provincial"}
+    for prov in provinces:
+        own = [p for p in g if p.level == "provincial" and p.region == prov]
+        assert len(own) >= 2, prov
+
+
+@pytest.mark.parametrize(
+    "seed, expected",
+    [
+        ("seed-000", {"八八战略", "长三角一体化"}),
+        ("seed-001", {"八八战略", "新质生产力", "无废城市", "乡村振兴"}),
+        ("seed-002", {"五水共治", "枫桥经验", "十四五", "长三角一体化", "乡村振兴"}),
+        ("seed-003", {"长三角一体化", "八八战略", "接轨大上海、融入长三角", "京津冀协同发展"}),
+        ("seed-004", {"八八战略", "1433发展战略体系", "最多跑一次", "十四五", "山海协作"}),
+    ],
+)
+def test_seed_mentions(matcher, seed_docs, seed, expected):
+    doc = seed_docs[seed]
+    found = matcher.find(doc.text)
+    assert expected <= names(found), expected - names(found)
+    for m in found:
+        # spans index the ORIGINAL seed text (traditional characters, pinyin, spaces)
+        assert doc.text[m.start:m.end] == m.text
+        assert m.text.strip() == m.text
+
+
+def test_traditional_spaced_and_glossed_input_keeps_original_spans(matcher, seed_docs):
+    doc = seed_docs["seed-002"]
+    found = [m for m in matcher.find(doc.text) if m.name == "枫桥经验"]
+    assert found
+    assert any(m.text.startswith("楓橋經") and normalize(m.text).text == "枫桥经验" for m in found)
+    text = "深化 “ 五水共治 ” 碧水行動，堅持發(fā)展“楓橋經驗”"
+    ms = matcher.find(text)
+    assert [(m.name, text[m.start:m.end]) for m in ms] == [("五水共治", "五水共治"), ("枫桥经验", "楓橋經驗")]
+
+
+def test_longest_match_and_no_overlap(matcher):
+    ms = matcher.find("深化“最多跑一次”改革，推进接轨大上海、融入长三角")
+    assert [m.name for m in ms] == ["最多跑一次", "接轨大上海、融入长三角"]
+    assert ms[0].text == "最多跑一次”改革"  # the alias 最多跑一次改革 is longer than the name
+    spans = [(m.start, m.end) for m in ms]
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
+def test_short_names_not_inside_unrelated_words(matcher):
+    assert matcher.find("我们要把两山之间的隧道打通") == []
+    assert names(matcher.find("践行“两山”理念")) == {"绿水青山就是金山银山"}
+    assert matcher.find("黄河长治久安") == []
+
+
+def test_templated_names(matcher):
+    ms = matcher.find("编制“十五五”规划，实施“3815”战略和三大攻坚战，第十一个五年规划")
+    got = {(m.name, m.source) for m in ms}
+    assert any(n.startswith("十五五") for n, _ in got)
+    assert any(n.startswith("3815") for n, _ in got)
+    assert ("三大攻坚战", "pattern") in got or ("三大攻坚战", "gazetteer") in got
+    assert any(n.startswith("十一五") for n, _ in got)
+
+
+def test_user_gazetteer_tsv_and_toml(tmp_path):
+    tsv = tmp_path / "mine.tsv"
+    tsv.write_text("name\taliases\tcategory\tlevel\tregion\tthemes\n"
+                   "三服务\t三服务活动\tcampaign\tcity\t浙江省杭州市\tgovernance\n", encoding="utf-8")
+    m = ProgramMatcher(user_files=[tsv])
+    ms = m.find("开展“三服务”活动")
+    assert [(x.name, x.themes) for x in ms] == [("三服务", ("governance",))]
+    toml = tmp_path / "mine.toml"
+    toml.write_text('[[program]]\nname = "亩均论英雄"\ncategory = "reform"\nlevel = "provincial"\n'
+                    'region = "浙江省"\nthemes = ["governance"]\n', encoding="utf-8")
+    assert names(ProgramMatcher(user_files=[toml]).find("深化亩均论英雄改革")) == {"亩均论英雄"}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[program]]\nname = "x"\ncategory = "dream"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.toml .*category 'dream'"):
+        ProgramMatcher(user_files=[bad]).find("x")
+
+
+def test_names_are_added_to_the_tokenizer(matcher):
+    from policytag import Tokenizer
+
+    tok = Tokenizer()
+    tok.add_words(matcher.surface_forms())
+    assert "1433发展战略体系" in tok.cut("深化1433发展战略体系")
+    assert "最多跑一次改革" in tok.cut("深化最多跑一次改革")  # the alias is the longer word
+    assert "五水共治" in tok.cut("实施五水共治")
+
+
+def test_discover_finds_names_missing_from_the_gazetteer(matcher, corpus_docs):
+    cands = discover(((d.id, d.text) for d in corpus_docs[:30]), matcher=matcher)
+    assert cands, "discovery found nothing"
+    known = set(matcher.surface_forms())
+    assert all(c.name not in known for c in cands)
+    assert all(c.count >= 2 and c.examples for c in cands)
+    top = [c.name for c in cands[:40]]
+    assert any(n.endswith(("改革", "工程", "行动", "战略", "计划")) for n in top)
+
+
+def test_cli_programs(tmp_path):
+    f = tmp_path / "t.txt"
+    f.write_text("堅持“八八戰略”", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "policytag.cli", "programs", str(f), "--format", "tsv"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split("\t")[1:5] == ["八八战略", "八八戰略", "3", "7"]
+    out = subprocess.run([sys.executable, "-m", "policytag.cli", "programs", "list"],
+                         capture_output=True, text=True, check=True).stdout
+    assert len(out.splitlines()) >= 200
