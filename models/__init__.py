@@ -1,0 +1,1 @@
+"""The shipped policytag model, installed as ``policytag.shipped`` (data only; see README.md here)."""

@@ -1,0 +1,190 @@
+"""Evaluation: multi-label metrics and the baselines we compare against.
+
+Baselines, all trained and scored on the same split as the classifier:
+
+* :class:`KeywordBaseline` — a theme dictionary counter, what users of
+  keyword tools (cntext and the like) do: a theme applies when one of its
+  dictionary words occurs.
+* :class:`FastTextBaseline` — fastText (optional extra) trained on the same
+  jieba tokens, one-vs-all loss, probability threshold 0.5.
+* :class:`MostFrequentLabelSet` — predicts the most frequent label set of
+  the training data for every paragraph.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from typing import Optional, Sequence
+
+import numpy as np
+
+__all__ = [
+    "multilabel_report",
+    "format_report",
+    "KeywordBaseline",
+    "FastTextBaseline",
+    "MostFrequentLabelSet",
+    "rule_themes",
+    "KEYWORDS",
+]
+
+
+def multilabel_report(Y_true: np.ndarray, Y_pred: np.ndarray, themes: Sequence[str]) -> dict:
+    """Per-theme precision/recall/F1 and micro/macro averages.
+
+    >>> r = multilabel_report(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]), ["a", "b"])
+    >>> round(r["macro"]["f1"], 3), round(r["micro"]["f1"], 3)
+    (0.833, 0.8)
+    """
+    Y_true = np.asarray(Y_true).astype(bool)
+    Y_pred = np.asarray(Y_pred).astype(bool)
+    out: dict = {"themes": {}, "n": int(len(Y_true))}
+    tps = fps = fns = 0
+    f1s = []
+    for j, t in enumerate(themes):
+        tp = int((Y_true[:, j] & Y_pred[:, j]).sum())
+        fp = int((~Y_true[:, j] & Y_pred[:, j]).sum())
+        fn = int((Y_true[:, j] & ~Y_pred[:, j]).sum())
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        out["themes"][t] = {"precision": p, "recall": r, "f1": f, "support": int(Y_true[:, j].sum())}
+        tps, fps, fns = tps + tp, fps + fp, fns + fn
+        f1s.append(f)
+    mp = tps / (tps + fps) if tps + fps else 0.0
+    mr = tps / (tps + fns) if tps + fns else 0.0
+    out["micro"] = {"precision": mp, "recall": mr, "f1": 2 * mp * mr / (mp + mr) if mp + mr else 0.0}
+    out["macro"] = {
+        "precision": float(np.mean([out["themes"][t]["precision"] for t in themes])),
+        "recall": float(np.mean([out["themes"][t]["recall"] for t in themes])),
+        "f1": float(np.mean(f1s)),
+    }
+    return out
+
+
+def format_report(name: str, report: dict) -> str:
+    lines = [f"{name}  (n={report['n']})", f"  {'theme':<12}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}"]
+    for t, m in report["themes"].items():
+        lines.append(f"  {t:<12}{m['precision']:>7.3f}{m['recall']:>7.3f}{m['f1']:>7.3f}{m['support']:>9}")
+    for avg in ("micro", "macro"):
+        m = report[avg]
+        lines.append(f"  {avg:<12}{m['precision']:>7.3f}{m['recall']:>7.3f}{m['f1']:>7.3f}")
+    return "\n".join(lines)
+
+
+# A theme dictionary in the style of keyword-count tools.  Written from the
+# codebook's field descriptions, not from the labeled data.
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "innovation": ("创新", "科技", "技术", "研发", "科研", "数字经济", "人工智能", "高新技术", "新兴产业",
+                   "未来产业", "新质生产力", "知识产权", "人才", "实验室", "创业", "数字化", "智能"),
+    "openness": ("开放", "外贸", "进出口", "出口", "外资", "外商", "自贸", "自由贸易", "一带一路", "国际",
+                 "招商引资", "对外", "口岸", "跨境", "一体化", "对口支援", "东西部协作", "合作"),
+    "ecology": ("生态", "环境", "污染", "环保", "绿色", "低碳", "节能", "减排", "碳达峰", "碳中和", "排放",
+                "河长制", "植树造林", "造林", "垃圾分类", "人居环境", "大气", "水质"),
+    "governance": ("改革", "治理", "法治", "依法", "营商环境", "放管服", "政务服务", "安全生产", "反腐",
+                   "腐败", "党的建设", "党风廉政", "监督", "审计", "风险", "应急", "平安", "社会治理"),
+    "livelihood": ("民生", "就业", "收入", "教育", "医疗", "卫生", "养老", "托育", "社会保障", "社保",
+                   "住房", "扶贫", "脱贫", "低收入", "共同富裕", "文化", "体育", "救助"),
+}
+
+
+class KeywordBaseline:
+    """A theme applies when any of its dictionary words occurs in the paragraph."""
+
+    def __init__(self, keywords: Optional[dict[str, Sequence[str]]] = None, min_hits: int = 1) -> None:
+        self.keywords = keywords
+        self.min_hits = min_hits
+
+    def fit(self, texts, Y=None, themes: Sequence[str] = ()):  # noqa: ANN001, ANN201
+        self.themes_ = tuple(themes) or tuple(KEYWORDS)
+        return self
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        kw = self.keywords or KEYWORDS
+        out = np.zeros((len(texts), len(self.themes_)), dtype=np.int64)
+        for i, t in enumerate(texts):
+            for j, theme in enumerate(self.themes_):
+                hits = sum(t.count(w) for w in kw.get(theme, ()))
+                out[i, j] = hits >= self.min_hits
+        return out
+
+
+class MostFrequentLabelSet:
+    """Predicts the training data's most frequent label set for every paragraph."""
+
+    def fit(self, texts, Y: np.ndarray, themes: Sequence[str] = ()):  # noqa: ANN001, ANN201
+        counts = Counter(tuple(row) for row in np.asarray(Y))
+        self.label_set_ = np.array(counts.most_common(1)[0][0])
+        return self
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return np.tile(self.label_set_, (len(texts), 1))
+
+
+class FastTextBaseline:
+    """fastText supervised, one-vs-all, on the same tokens as our classifier.
+
+    Needs the optional extra: ``pip install 'policytag[fasttext]'``.
+    """
+
+    def __init__(self, tokens, epoch: int = 50, lr: float = 0.5, word_ngrams: int = 2, dim: int = 100,
+                 threshold: float = 0.5, seed: int = 0) -> None:  # noqa: ANN001
+        self.tokens = tokens  # callable: text -> list of tokens
+        self.epoch = epoch
+        self.lr = lr
+        self.word_ngrams = word_ngrams
+        self.dim = dim
+        self.threshold = threshold
+        self.seed = seed
+
+    @staticmethod
+    def available() -> bool:
+        try:
+            import fasttext  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def fit(self, texts, Y: np.ndarray, themes: Sequence[str] = ()):  # noqa: ANN001, ANN201
+        import fasttext
+
+        self.themes_ = tuple(themes)
+        fd, path = tempfile.mkstemp(suffix=".txt", prefix="policytag-ft-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                for t, row in zip(texts, np.asarray(Y)):
+                    labels = [f"__label__{th}" for th, v in zip(self.themes_, row) if v] or ["__label__none"]
+                    fh.write(" ".join(labels) + " " + " ".join(self.tokens(t)) + "\n")
+            self.model_ = fasttext.train_supervised(
+                input=path, epoch=self.epoch, lr=self.lr, wordNgrams=self.word_ngrams, dim=self.dim,
+                loss="ova", verbose=0, seed=self.seed, thread=1,
+            )
+        finally:
+            os.unlink(path)
+        return self
+
+    def predict_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        out = np.zeros((len(token_lists), len(self.themes_)), dtype=np.int64)
+        index = {f"__label__{t}": j for j, t in enumerate(self.themes_)}
+        for i, toks in enumerate(token_lists):
+            labels, probs = self.model_.predict(" ".join(toks), k=-1, threshold=self.threshold)
+            for lab in labels:
+                if lab in index:
+                    out[i, index[lab]] = 1
+        return out
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return self.predict_tokens([self.tokens(t) for t in texts])
+
+
+def rule_themes(mentions_per_text: Sequence[Sequence], themes: Sequence[str]) -> np.ndarray:
+    """Themes implied by the named programs found in each text."""
+    index = {t: j for j, t in enumerate(themes)}
+    out = np.zeros((len(mentions_per_text), len(themes)), dtype=np.int64)
+    for i, ms in enumerate(mentions_per_text):
+        for m in ms:
+            for t in m.themes:
+                if t in index:
+                    out[i, index[t]] = 1
+    return out

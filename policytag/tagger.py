@@ -1,0 +1,263 @@
+"""The Tagger: normalization, paragraphs, the classifier and the rule layer together.
+
+>>> import policytag
+>>> tagger = policytag.load()                                   # doctest: +SKIP
+>>> tags = tagger.tag("深入实施“五水共治”，全面剿灭劣V类水体。")  # doctest: +SKIP
+>>> tags.themes, [m.name for m in tags.programs]                # doctest: +SKIP
+(('ecology',), ['五水共治'])
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
+
+import numpy as np
+
+from .model import PolicyThemeClassifier, load_classifier
+from .normalize import Normalized, normalize
+from .programs import Mention, ProgramMatcher
+
+__all__ = ["Tags", "ParagraphTags", "Tagger", "load", "default_model_path", "COMBINE_MODES"]
+
+log = logging.getLogger(__name__)
+COMBINE_MODES = ("classifier", "rules", "or")
+
+
+@dataclass(frozen=True)
+class Tags:
+    """Themes, calibrated scores and program mentions of one text."""
+
+    themes: tuple[str, ...]
+    scores: dict[str, float]
+    programs: tuple[Mention, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"themes": list(self.themes), "scores": {k: round(v, 4) for k, v in self.scores.items()},
+                "programs": [m.to_dict() for m in self.programs]}
+
+
+@dataclass(frozen=True)
+class ParagraphTags:
+    """Tags of one paragraph of a document, with its span in the original text."""
+
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    is_heading: bool
+    text: str
+    tags: Tags
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def themes(self) -> tuple[str, ...]:
+        return self.tags.themes
+
+    def to_row(self, with_text: bool = False) -> dict:
+        row = {"doc_id": self.doc_id, "paragraph": self.index, "start": self.start, "end": self.end,
+               "heading": self.is_heading, "chars": len(self.text)}
+        if with_text:
+            row["text"] = self.text
+        row["themes"] = list(self.tags.themes)
+        row.update({f"score_{k}": round(v, 4) for k, v in self.tags.scores.items()})
+        row["programs"] = [m.name for m in self.tags.programs]
+        row["program_mentions"] = [m.to_dict() for m in self.tags.programs]
+        row.update(self.meta)
+        return row
+
+
+def default_model_path() -> Path:
+    """Where the shipped model lives (``models/policytag-themes`` in the repository)."""
+    try:
+        p = resources.files("policytag.shipped").joinpath("policytag-themes")
+        return Path(str(p))
+    except ModuleNotFoundError:  # pragma: no cover - running from an unusual layout
+        return Path(__file__).resolve().parent.parent / "models" / "policytag-themes"
+
+
+class Tagger:
+    """Tag texts, paragraphs and whole documents.
+
+    Parameters
+    ----------
+    classifier : a fitted :class:`~policytag.model.PolicyThemeClassifier`.
+    matcher : a :class:`~policytag.programs.ProgramMatcher` (default: shipped gazetteer).
+    combine : how program mentions and classifier decisions combine:
+        ``"classifier"`` (programs reported, themes from the classifier only),
+        ``"rules"`` (themes implied by the programs only) or ``"or"`` (either).
+        The default of :func:`load` is the mode measured best on the dev split
+        (see models/README.md).
+    """
+
+    def __init__(self, classifier: PolicyThemeClassifier, matcher: Optional[ProgramMatcher] = None,
+                 combine: str = "classifier") -> None:
+        if combine not in COMBINE_MODES:
+            raise ValueError(f"combine must be one of {COMBINE_MODES}, not {combine!r}")
+        self.classifier = classifier
+        self.matcher = matcher if matcher is not None else ProgramMatcher()
+        self.combine = combine
+
+    @property
+    def themes(self) -> tuple[str, ...]:
+        return self.classifier.themes_
+
+    def __repr__(self) -> str:
+        return f"Tagger(themes={self.themes}, combine={self.combine!r})"
+
+    # -- core: normalized texts in, tags out ------------------------------------------
+
+    def _tag_normalized(self, texts: Sequence[str], mentions: Sequence[Sequence[Mention]]) -> list[Tags]:
+        clf = self.classifier
+        if texts:
+            M = clf._matrix(texts, normalized=True)
+            probs = clf._proba_from_scores(clf._scores(M))
+        else:
+            probs = np.zeros((0, len(self.themes)))
+        decided = probs >= clf.thresholds_
+        out = []
+        index = {t: j for j, t in enumerate(self.themes)}
+        for i in range(len(texts)):
+            rule = np.zeros(len(self.themes), dtype=bool)
+            for m in mentions[i]:
+                for t in m.themes:
+                    if t in index:
+                        rule[index[t]] = True
+            if self.combine == "classifier":
+                final = decided[i]
+            elif self.combine == "rules":
+                final = rule
+            else:
+                final = decided[i] | rule
+            out.append(Tags(
+                themes=tuple(t for t, v in zip(self.themes, final) if v),
+                scores={t: float(p) for t, p in zip(self.themes, probs[i])},
+                programs=tuple(mentions[i]),
+            ))
+        return out
+
+    # -- public API ----------------------------------------------------------------------
+
+    def tag(self, text: str) -> Tags:
+        """Tag one text as a single unit (a paragraph).
+
+        Program spans index ``text`` itself.
+        """
+        n = normalize(text)
+        return self._tag_normalized([n.text], [self.matcher.find(n)])[0]
+
+    def tag_many(self, texts: Iterable[str], n_jobs: int = 1, batch_size: int = 256) -> list[Tags]:
+        """Tag many texts (each as one unit); ``n_jobs`` > 1 uses worker processes."""
+        texts = list(texts)
+        if n_jobs == 1 or len(texts) <= batch_size:
+            return self._tag_texts(texts)
+        from joblib import Parallel, delayed
+
+        chunks = [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
+        parts = Parallel(n_jobs=n_jobs)(delayed(_tag_texts_worker)(self, c) for c in chunks)
+        return [t for part in parts for t in part]
+
+    def _tag_texts(self, texts: Sequence[str]) -> list[Tags]:
+        norms = [normalize(t) for t in texts]
+        return self._tag_normalized([n.text for n in norms], [self.matcher.find(n) for n in norms])
+
+    def tag_document(self, text: str, doc_id: str = "doc", meta: Optional[dict] = None) -> list[ParagraphTags]:
+        """Split a document into paragraphs and tag each; spans index ``text``."""
+        from .paragraphs import paragraphs
+
+        paras = paragraphs(text)
+        mentions = [self.matcher.find_in_paragraph(p, text) for p in paras]
+        tags = self._tag_normalized([p.text for p in paras], mentions)
+        meta = dict(meta or {})
+        return [ParagraphTags(doc_id, p.index, p.start, p.end, p.is_heading, p.text, t, meta)
+                for p, t in zip(paras, tags)]
+
+    def iter_documents(self, docs: Iterable[Any], n_jobs: int = 1) -> Iterator[list[ParagraphTags]]:
+        """Tag documents lazily (``Document`` objects, ``(id, text)`` pairs or strings)."""
+        items = (_as_doc(d, i) for i, d in enumerate(docs))
+        if n_jobs == 1:
+            for doc_id, text, meta in items:
+                yield self.tag_document(text, doc_id, meta)
+            return
+        from joblib import Parallel, delayed
+
+        batch: list = []
+        with Parallel(n_jobs=n_jobs) as pool:
+            for item in items:
+                batch.append(item)
+                if len(batch) >= 8 * n_jobs:
+                    yield from pool(delayed(_tag_document_worker)(self, *b) for b in batch)
+                    batch = []
+            if batch:
+                yield from pool(delayed(_tag_document_worker)(self, *b) for b in batch)
+
+    def tag_documents(self, docs: Iterable[Any], n_jobs: int = 1, with_text: bool = False):  # noqa: ANN201
+        """Tag documents; returns a pandas DataFrame with one row per paragraph."""
+        import pandas as pd
+
+        rows = [pt.to_row(with_text) for doc in self.iter_documents(docs, n_jobs) for pt in doc]
+        return pd.DataFrame(rows)
+
+    def tag_frame(self, df, text_col: str = "text", id_col: Optional[str] = None,  # noqa: ANN001, ANN201
+                  meta: Sequence[str] = (), n_jobs: int = 1, with_text: bool = False):
+        """Tag a DataFrame of documents; metadata columns are carried to every paragraph row.
+
+        >>> import pandas as pd                                           # doctest: +SKIP
+        >>> df = pd.DataFrame({"province": ["浙江省"], "text": ["深化“最多跑一次”改革。"]})  # doctest: +SKIP
+        >>> load().tag_frame(df, meta=["province"]).columns[:3].tolist()  # doctest: +SKIP
+        ['doc_id', 'paragraph', 'start']
+        """
+        if text_col not in df.columns:
+            raise KeyError(f"text column {text_col!r} not in the DataFrame (columns: {list(df.columns)})")
+        missing = [m for m in meta if m not in df.columns]
+        if missing:
+            raise KeyError(f"metadata columns {missing} not in the DataFrame")
+        from .corpus import Document
+
+        ids = df[id_col].astype(str).tolist() if id_col else [str(i) for i in df.index]
+        docs = [Document(i, t if isinstance(t, str) else "", {m: r[m] for m in meta})
+                for i, t, (_, r) in zip(ids, df[text_col].tolist(), df.iterrows())]
+        return self.tag_documents(docs, n_jobs=n_jobs, with_text=with_text)
+
+    def explain(self, text: str, top: int = 8) -> dict[str, dict[str, list[tuple[str, float]]]]:
+        """Per theme, the terms that pushed the score up and down (see ``PolicyThemeClassifier.explain``)."""
+        return self.classifier.explain(text, top=top)
+
+
+def _as_doc(d: Any, i: int) -> tuple[str, str, dict]:
+    from .corpus import Document
+
+    if isinstance(d, Document):
+        return d.id, d.text, dict(d.meta)
+    if isinstance(d, str):
+        return str(i), d, {}
+    if isinstance(d, tuple) and len(d) >= 2:
+        return str(d[0]), d[1], dict(d[2]) if len(d) > 2 else {}
+    raise TypeError(f"document {i}: expected a Document, a string or an (id, text) pair, got {type(d).__name__}")
+
+
+def _tag_texts_worker(tagger: Tagger, texts: Sequence[str]) -> list[Tags]:
+    return tagger._tag_texts(texts)
+
+
+def _tag_document_worker(tagger: Tagger, doc_id: str, text: str, meta: dict) -> list[ParagraphTags]:
+    return tagger.tag_document(text, doc_id, meta)
+
+
+def load(path: Union[str, Path, None] = None, combine: Optional[str] = None,
+         gazetteer: Sequence[Union[str, Path]] = ()) -> Tagger:
+    """Load a tagger: the shipped model by default, or a model directory.
+
+    ``combine`` overrides the model's recorded combination mode;
+    ``gazetteer`` adds user gazetteer files to the rule layer.
+
+    >>> tagger = load()                                        # doctest: +SKIP
+    >>> tagger.tag("新增城镇就业12万人，新建中小学30所。").themes  # doctest: +SKIP
+    ('livelihood',)
+    """
+    p = Path(path) if path is not None else default_model_path()
+    clf = load_classifier(p)
+    mode = combine or clf.metadata_.get("combine", "classifier")
+    return Tagger(clf, ProgramMatcher(user_files=gazetteer), combine=mode)
