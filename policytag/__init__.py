@@ -14,18 +14,42 @@ layer for named programs.
 """
 from __future__ import annotations
 
-from .corpus import Document
+from .corpus import Document, read_documents
+from .model import ThemeModel, load_classifier, save_classifier
 from .normalize import Normalized, Normalizer, normalize
 from .paragraphs import Paragraph, paragraphs
+from .programs import Gazetteer, Mention, ProgramMatcher
+from .tagger import ParagraphTags, Tagger, Tags, load
 from .tokenize import Tokenizer
 
 __version__ = "0.1.0"
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562 lazy import
+    # scikit-learn takes over a second to import; only training needs it.
+    if name == "PolicyThemeClassifier":
+        from .classifier import PolicyThemeClassifier
+
+        return PolicyThemeClassifier
+    raise AttributeError(f"module 'policytag' has no attribute {name!r}")
+
 
 THEMES: tuple[str, ...] = ("innovation", "openness", "ecology", "governance", "livelihood")
 """The five policy themes of ../shared/CODEBOOK.md, in their canonical order."""
 
 __all__ = [
     "THEMES",
+    "load",
+    "Tagger",
+    "Tags",
+    "ParagraphTags",
+    "PolicyThemeClassifier",
+    "ThemeModel",
+    "save_classifier",
+    "load_classifier",
+    "ProgramMatcher",
+    "Gazetteer",
+    "Mention",
+    "read_documents",
     "Document",
     "Normalized",
     "Normalizer",

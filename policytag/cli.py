@@ -16,6 +16,9 @@ log = logging.getLogger("policytag")
 
 EPILOG = """\
 examples:
+  policytag tag report.txt                   themes and programs of every paragraph (JSON lines)
+  policytag tag corpus/ -o tagged.csv --jobs 2   a whole corpus to a file
+  policytag evaluate                         the shipped model against baselines on the dev split
   policytag paragraphs report.txt            split a document, one JSON line per paragraph
   policytag normalize report.txt             print the cleaned, simplified text
   policytag programs report.txt              named programs with their spans
@@ -106,6 +109,108 @@ def cmd_programs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_tagger(args: argparse.Namespace):  # noqa: ANN202
+    from .tagger import load
+
+    return load(args.model, combine=args.combine, gazetteer=args.gazetteer or ())
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from .batch import tag_corpus
+
+    tagger = _load_tagger(args)
+    files = [i for i in args.input if i == "-" or Path(i).exists()]
+    if len(files) < len(args.input):
+        missing = [i for i in args.input if i not in files]
+        looks_like_paths = [m for m in missing if "/" in m or Path(m).suffix in (".txt", ".jsonl", ".csv", ".parquet")]
+        if looks_like_paths:
+            raise SystemExit(f"policytag tag: error: no such file or directory: {', '.join(looks_like_paths)}")
+        if files:
+            raise SystemExit("policytag tag: error: give either files/directories or one literal text, not both")
+        text = "\n".join(missing)
+        for pt in tagger.tag_document(text, "<text>"):
+            row = pt.to_row(with_text=True)
+            row.pop("program_mentions")
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    if files == ["-"]:
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
+            fh.write(sys.stdin.read())
+        files = [fh.name]
+    meta = [m for m in (args.meta or "").split(",") if m]
+    result = tag_corpus(tagger, files, args.output, text_field=args.text_field, id_field=args.id_field,
+                        meta_fields=meta, n_jobs=args.jobs, resume=args.resume, with_text=args.with_text,
+                        progress=None if not args.quiet else False)
+    rate = result.characters / max(result.seconds, 1e-9)
+    log.warning("tagged %d documents, %d paragraphs, %d characters in %.1fs (%.0f chars/s)%s",
+                result.documents, result.paragraphs, result.characters, result.seconds, rate,
+                f"; {result.skipped} already done" if result.skipped else "")
+    if result.errors:
+        where = f" (listed in {args.output}.errors.jsonl)" if args.output else ""
+        log.error("%d input(s) failed%s:", len(result.errors), where)
+        for e in result.errors[:20]:
+            log.error("  %s", e)
+        return 1
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .evaluate import format_report
+    from .training import train
+
+    params = json.loads(args.params) if args.params else None
+    grid = None if args.no_select else __import__("policytag.training", fromlist=["DEFAULT_GRID"]).DEFAULT_GRID
+    clf, meta = train(args.labels, args.corpus, args.output, grid=grid, params=params)
+    for row in meta["selection"]:
+        print(f"cv  {json.dumps(row['params'], ensure_ascii=False):<55} macro-F1 {row['cv_macro_f1']:.4f}")
+    for name, rep in meta.get("dev", {}).items():
+        print(format_report(f"dev: {name}", rep))
+    print(f"combination chosen on dev: {meta['combine']}; model written to {args.output}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import format_report
+    from .training import evaluate_on_dev, read_labels
+
+    from .datasets import default_labeled_path
+
+    tagger = _load_tagger(args)
+    data = read_labels(args.labels or default_labeled_path(), args.corpus, tagger.themes)
+    reports = evaluate_on_dev(tagger.classifier, data["train"], data["dev"], tagger.matcher,
+                              baselines=not args.no_baselines)
+    if args.json:
+        print(json.dumps(reports, indent=2, ensure_ascii=False))
+        return 0
+    for name, rep in reports.items():
+        print(format_report(f"dev: {name}", rep))
+        print()
+    summary = {k: round(v["macro"]["f1"], 4) for k, v in reports.items()}
+    print("macro-F1: " + ", ".join(f"{k} {v:.3f}" for k, v in summary.items()))
+    return 0
+
+
+TAG_HELP = """\
+examples:
+  policytag tag "深化“最多跑一次”改革，企业开办时间压缩至1个工作日。"
+  policytag tag report.txt                                   rows to stdout (JSON lines)
+  policytag tag ../shared/corpora -o tagged.jsonl            a directory, to a file
+  policytag tag reports.csv --text-field full_text --meta province,year -o tagged.csv
+  policytag tag corpus/ -o tagged.parquet --jobs 2 --resume  parallel; continue an interrupted run
+
+Inputs: .txt (one document each), .jsonl (--text-field, --id-field), .csv/.tsv
+(BOM and multi-line fields fine), .parquet (pip install 'policytag[parquet]');
+directories are searched recursively. Encodings are detected (UTF-8, GB18030,
+Big5, UTF-16). One output row per paragraph: doc_id, paragraph, start, end
+(span in the original document), heading, chars, themes, score_<theme>,
+programs, program_mentions, metadata columns, and text with --with-text.
+
+A bad file or record is reported with file and line in OUT.errors.jsonl and
+the batch goes on; the exit status is 1 when any input failed.
+"""
+
 PROGRAMS_HELP = """\
 examples:
   policytag programs "深化“最多跑一次”改革，实施五水共治"     mentions in a text
@@ -156,6 +261,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-field", help="discover: text field of .jsonl/.csv input")
     p.set_defaults(func=cmd_programs)
 
+    def add_model_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", help="model directory (default: the shipped model)")
+        p.add_argument("--combine", choices=("classifier", "rules", "or"),
+                       help="how program rules combine with the classifier (default: as measured best, "
+                       "recorded in the model)")
+        p.add_argument("--gazetteer", action="append", metavar="FILE",
+                       help="extra program gazetteer (TOML or TSV); repeatable")
+
+    p = sub.add_parser("tag", help="tag texts, files or whole corpora (one row per paragraph)",
+                       description="Tag documents paragraph by paragraph with themes, calibrated scores "
+                       "and named programs.", epilog=TAG_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", nargs="+", help="files, directories, '-' for stdin, or a literal text")
+    p.add_argument("-o", "--output", help="output file: .jsonl, .csv or .parquet (default: JSON lines on stdout)")
+    p.add_argument("--text-field", help="text field/column of .jsonl/.csv/.parquet input")
+    p.add_argument("--id-field", help="document id field/column")
+    p.add_argument("--meta", help="comma-separated metadata fields copied to every row, e.g. year,province,title")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same -o file")
+    p.add_argument("--with-text", action="store_true", help="include each paragraph's text in the rows")
+    add_model_options(p)
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("train", help="train a theme classifier from labeled paragraphs",
+                       description="Select features and model by grouped cross-validation on the train "
+                       "split, fit, measure on the dev split against baselines, and save the model as data.",
+                       epilog="examples:\n  policytag train --labels labeled/paragraphs.jsonl --corpus "
+                       "../shared/corpora -o models/policytag-themes\n  policytag train --labels my_labels.jsonl "
+                       "-o my-model   (JSON lines with text, labels[, split, group])",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--labels", required=True, help="labels file (labeled/paragraphs.jsonl or text+labels JSON lines)")
+    p.add_argument("--corpus", help="corpus the labels refer to (default ../shared/corpora)")
+    p.add_argument("-o", "--output", required=True, help="model directory to write")
+    p.add_argument("--params", help='fixed estimator parameters as JSON, e.g. \'{"C": 3.0}\'')
+    p.add_argument("--no-select", action="store_true", help="skip the cross-validated selection")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="dev-split scores of a model against rules and baselines",
+                       description="Per-theme precision/recall/F1 and micro/macro F1 on the dev split for "
+                       "the classifier, the program rules, their combination and the baselines (keyword "
+                       "dictionary, fastText if installed, most frequent label set), in one run.")
+    p.add_argument("--labels", default=None, help="labels file (default: the project's labeled/paragraphs.jsonl)")
+    p.add_argument("--corpus", help="corpus the labels refer to (default ../shared/corpora)")
+    p.add_argument("--no-baselines", action="store_true", help="only the model, the rules and their combination")
+    p.add_argument("--json", action="store_true", help="print the reports as JSON")
+    add_model_options(p)
+    p.set_defaults(func=cmd_evaluate)
+
     return parser
 
 
@@ -171,7 +323,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # `policytag ... | head`
         return 0
-    except (FileNotFoundError, ValueError, LookupError) as exc:
+    except (FileNotFoundError, ValueError, LookupError, ImportError) as exc:
         print(f"policytag: error: {exc}", file=sys.stderr)
         return 2
 

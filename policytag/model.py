@@ -1,10 +1,13 @@
-"""The theme classifier: a scikit-learn estimator over jieba tokens.
+"""Theme models: features, scoring and safe persistence.
 
-:class:`PolicyThemeClassifier` turns paragraphs into TF-IDF word n-grams
-(program names kept whole) and character n-grams, fits one linear model per
-theme, calibrates each with Platt scaling on out-of-fold scores, and picks a
-decision threshold per theme.  It trains on any label set, so users can fit
-their own themes.
+A theme model turns paragraphs into TF-IDF word n-grams (program names kept
+whole as tokens) and Han character n-grams, scores them with one linear
+model per theme (plus the paragraph's best sentence), and turns the scores
+into calibrated probabilities and decisions with a threshold per theme.
+
+This module holds everything needed to *use* a model, with numpy only, so
+that ``import policytag; policytag.load()`` stays fast; the scikit-learn
+estimator that *trains* one is :class:`policytag.classifier.PolicyThemeClassifier`.
 
 Models are saved as data only (JSON + ``.npz`` without pickles, with a
 SHA-256 manifest) by :func:`save_classifier` and read back by
@@ -21,16 +24,18 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import NotFittedError
 
-__all__ = ["PolicyThemeClassifier", "save_classifier", "load_classifier", "ModelFileError", "FORMAT_VERSION"]
+__all__ = ["ThemeModel", "save_classifier", "load_classifier", "ModelFileError", "NotFittedError",
+           "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 _PUNCT_OR_SPACE = re.compile(r"^[\s\W_]+$")
 _NUMBER = re.compile(r"^[\d.,%％]+$")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+class NotFittedError(ValueError, AttributeError):
+    """The model has not been fitted (same bases as scikit-learn's NotFittedError)."""
 
 
 class ModelFileError(ValueError):
@@ -79,25 +84,47 @@ class _Featurizer:
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_memo", None)
+        return state
+
     # -- occurrences: (row, key) pairs per feature family ------------------------------
+
+    _SKIP, _END = -2, -3
+
+    def _token_id(self, t: str) -> int:
+        """Id of a raw token: its vocabulary id, -1 unknown, -2 skipped, -3 sentence end."""
+        if t in _SENT_END:
+            return self._END
+        if _PUNCT_OR_SPACE.match(t):
+            return self._SKIP
+        return self.token_index.get("0" if _NUMBER.match(t) else t.lower(), -1)
 
     def _word_ids(self, docs_tokens):  # noqa: ANN001, ANN202
         """Token ids (or -1), their document and sentence numbers."""
-        index = self.token_index
-        ids, docs, sents = [], [], []
-        for d, toks in enumerate(docs_tokens):
-            s = 0
-            for t in toks:
-                if t in _SENT_END:
-                    s += 1
-                    continue
-                if _PUNCT_OR_SPACE.match(t):
-                    continue
-                c = "0" if _NUMBER.match(t) else t.lower()
-                ids.append(index.get(c, -1))
-                docs.append(d)
-                sents.append(s)
-        return np.asarray(ids, np.int64), np.asarray(docs, np.int64), np.asarray(sents, np.int64)
+        memo = self.__dict__.setdefault("_memo", {})
+        if len(memo) > 500_000:
+            memo.clear()
+        get = memo.get
+        flat: list[int] = []
+        lens = []
+        for toks in docs_tokens:
+            ids = [get(t, -9) for t in toks]
+            if -9 in ids:
+                for i, t in enumerate(toks):
+                    if ids[i] == -9:
+                        ids[i] = memo[t] = self._token_id(t)
+            flat.extend(ids)
+            lens.append(len(ids))
+        arr = np.asarray(flat, np.int64)
+        doc = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+        end = arr == self._END
+        ends_before = np.concatenate([[0], np.cumsum(end)]).astype(np.int64)  # ends before position i
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64) if lens else np.zeros(0, np.int64)
+        sent = ends_before[:-1] - ends_before[starts][doc]
+        keep = arr >= -1
+        return arr[keep], doc[keep], sent[keep]
 
     def _char_stream(self, texts):  # noqa: ANN001, ANN202
         joined = "\x00".join(texts)
@@ -203,7 +230,7 @@ class _Featurizer:
         owner = (uniq >> np.int64(20)).astype(np.int64)
         return M, S, owner
 
-    def _tfidf(self, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    def _tfidf(self, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> "_Rows":
         F = self.n_features
         if len(rows):
             key, counts = np.unique(rows * np.int64(F) + cols, return_counts=True)
@@ -217,8 +244,8 @@ class _Featurizer:
         else:
             r = c = np.zeros(0, np.int64)
             v = np.zeros(0)
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n_rows))])
-        return sp.csr_matrix((v, c, indptr), shape=(n_rows, F))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n_rows))]).astype(np.int64)
+        return _Rows(v, c.astype(np.int64), indptr, F)
 
     def feature_names(self) -> list[str]:
         names = [""] * self.n_features
@@ -233,6 +260,49 @@ class _Featurizer:
                 chars = [chr((k >> (21 * (n - 1 - i))) & mask) for i in range(n)]
                 names[f] = "c:" + "".join(chars)
         return names
+
+
+class _Rows:
+    """A sparse row matrix (CSR arrays) with the few operations scoring needs."""
+
+    __slots__ = ("data", "indices", "indptr", "n_cols")
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_cols: int) -> None:
+        self.data, self.indices, self.indptr, self.n_cols = data, indices, indptr, n_cols
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.n_rows, self.n_cols
+
+    def dot(self, coef: np.ndarray) -> np.ndarray:
+        """``self @ coef.T`` for a dense (k, n_cols) coefficient matrix."""
+        coef = np.atleast_2d(coef)
+        rows = np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
+        out = np.empty((self.n_rows, coef.shape[0]))
+        for j in range(coef.shape[0]):
+            out[:, j] = np.bincount(rows, weights=self.data * coef[j, self.indices], minlength=self.n_rows)
+        return out
+
+    def take(self, rows: np.ndarray) -> "_Rows":
+        rows = np.asarray(rows, dtype=np.int64)
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        lens = ends - starts
+        indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+        pos = np.repeat(starts - indptr[:-1], lens) + np.arange(indptr[-1])
+        return _Rows(self.data[pos], self.indices[pos], indptr, self.n_cols)
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.indptr[i], self.indptr[i + 1]
+        return self.indices[lo:hi], self.data[lo:hi]
+
+    def to_scipy(self):  # noqa: ANN201
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
 
 def _doc_freq(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -281,86 +351,21 @@ def _binarize(y, themes: Optional[Sequence[str]]) -> tuple[np.ndarray, tuple[str
     return Y, tuple(themes)
 
 
-class PolicyThemeClassifier(ClassifierMixin, BaseEstimator):
-    """Multi-label theme classifier over jieba tokens (scikit-learn estimator).
+class _ThemeScorer:
+    """Scoring shared by the estimator and loaded models (numpy only)."""
 
-    >>> clf = PolicyThemeClassifier(min_df=1, cv=2)
-    >>> X = ["推进科技创新，加强研发投入", "治理大气污染，推进节能减排",
-    ...      "新增城镇就业，提高居民收入", "加大研发投入，建设创新平台",
-    ...      "打好污染防治攻坚战", "发展教育医疗，完善社会保障"]
-    >>> y = [["innovation"], ["ecology"], ["livelihood"], ["innovation"], ["ecology"], ["livelihood"]]
-    >>> clf = clf.fit(X, y)
-    >>> clf.themes_  # labels drawn from policytag.THEMES: all five columns, in THEMES order
-    ('innovation', 'openness', 'ecology', 'governance', 'livelihood')
-    >>> clf.predict_proba(["建设国家实验室，突破关键核心技术"]).shape
-    (1, 5)
-
-    Parameters
-    ----------
-    themes : label names in column order (default: THEMES when the labels
-        are theme names, else the sorted label names).
-    word_ngram_range : token n-grams, within (1, 2).
-    char_ngram_range : Han character n-grams, within (1, 3); ``None`` for none.
-    min_df, sublinear_tf : TF-IDF settings.
-    C : inverse regularisation strength of the linear models.
-    loss : ``"logistic"`` (logistic regression) or ``"hinge"`` (linear SVM).
-    class_weight : passed to the linear models (``"balanced"`` by default).
-    sentence_pooling : add each paragraph's best-scoring sentence to its
-        score, so that one clause about a theme is enough (the codebook's rule).
-    cv : folds for the out-of-fold scores that calibrate probabilities and
-        choose thresholds.
-    threshold : ``"auto"`` (per theme, maximising out-of-fold F1) or a float.
-    tokenizer_engine : ``"rjieba"`` or ``"jieba"``.
-    program_words : keep gazetteer program names whole as tokens.
-    """
-
-    def __init__(
-        self,
-        themes: Optional[Sequence[str]] = None,
-        word_ngram_range: Optional[tuple[int, int]] = (1, 2),
-        char_ngram_range: Optional[tuple[int, int]] = (2, 3),
-        min_df: int = 2,
-        sublinear_tf: bool = True,
-        C: float = 1.0,
-        loss: str = "logistic",
-        class_weight: Optional[str] = "balanced",
-        sentence_pooling: bool = True,
-        cv: int = 5,
-        threshold: Union[str, float] = "auto",
-        tokenizer_engine: str = "rjieba",
-        program_words: bool = True,
-        random_state: int = 0,
-    ) -> None:
-        self.themes = themes
-        self.word_ngram_range = word_ngram_range
-        self.char_ngram_range = char_ngram_range
-        self.min_df = min_df
-        self.sublinear_tf = sublinear_tf
-        self.C = C
-        self.loss = loss
-        self.class_weight = class_weight
-        self.sentence_pooling = sentence_pooling
-        self.cv = cv
-        self.threshold = threshold
-        self.tokenizer_engine = tokenizer_engine
-        self.program_words = program_words
-        self.random_state = random_state
-
-    def __sklearn_tags__(self):  # noqa: ANN204
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = False
-        tags.classifier_tags.multi_label = True
-        return tags
+    # set by fit() or by load_classifier()
+    featurizer_: _Featurizer
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    calibration_: np.ndarray
+    thresholds_: np.ndarray
+    themes_: tuple
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.pop("_tokenizer", None)  # rebuilt on demand in worker processes
         return state
-
-    # -- tokens and features ------------------------------------------------------------
 
     def _get_tokenizer(self):  # noqa: ANN202
         tok = getattr(self, "_tokenizer", None)
@@ -381,11 +386,11 @@ class PolicyThemeClassifier(ClassifierMixin, BaseEstimator):
         texts = list(X)
         for i, t in enumerate(texts):
             if not isinstance(t, str):
-                raise TypeError(f"X[{i}] is {type(t).__name__}; PolicyThemeClassifier takes texts (str)")
+                raise TypeError(f"X[{i}] is {type(t).__name__}; the theme model takes texts (str)")
         return texts
 
     def tokens(self, text: str) -> list[str]:
-        """The word tokens the classifier sees for ``text`` (normalized, cleaned)."""
+        """The word tokens the model sees for ``text`` (normalized, cleaned)."""
         from .normalize import normalize
 
         return _clean_tokens(self._get_tokenizer().cut(normalize(text).text))
@@ -401,114 +406,19 @@ class PolicyThemeClassifier(ClassifierMixin, BaseEstimator):
     def _pooled(self, feats, coef: np.ndarray, intercept) -> np.ndarray:  # noqa: ANN001
         """Scores of the paragraphs (plus their best sentence with pooling)."""
         if not self.sentence_pooling:
-            return np.asarray(feats @ coef.T) + intercept
+            return feats.dot(coef) + intercept
         M, S, owner = feats
-        para = np.asarray(M @ coef.T) + intercept
+        para = M.dot(coef) + intercept
         if not len(owner):
             return para
-        sent = np.asarray(S @ coef.T) + intercept
+        sent = S.dot(coef) + intercept
         best = np.full_like(para, -np.inf)
         np.maximum.at(best, owner, sent)
         return para + np.where(np.isfinite(best), best, para)
 
-    # -- fitting ---------------------------------------------------------------------------
-
-    def _linear(self):  # noqa: ANN202
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.svm import LinearSVC
-
-        if self.loss == "logistic":
-            return LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear",
-                                      max_iter=2000, random_state=self.random_state)
-        if self.loss == "hinge":
-            return LinearSVC(C=self.C, class_weight=self.class_weight, max_iter=5000,
-                             random_state=self.random_state)
-        raise ValueError(f"loss must be 'logistic' or 'hinge', not {self.loss!r}")
-
-    def fit(self, X, y, groups: Optional[Sequence] = None) -> "PolicyThemeClassifier":  # noqa: ANN001
-        """Fit on texts ``X`` and labels ``y``.
-
-        ``y`` is a list of label collections (``[["ecology"], [], …]``) or an
-        indicator matrix of shape (n_samples, n_themes).  ``groups`` (e.g.
-        document ids) keeps paragraphs of one document in one fold when the
-        out-of-fold scores are computed.
-        """
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import GroupKFold, KFold
-
-        from .normalize import normalize
-
-        texts = self._texts(X)
-        themes = self.themes
-        if themes is None and not (isinstance(y, np.ndarray) and y.ndim == 2):
-            from . import THEMES
-
-            labels = {t for r in y for t in ((r,) if isinstance(r, str) else r)}
-            if labels and labels <= set(THEMES):
-                themes = THEMES
-        Y, themes = _binarize(y, themes)
-        if len(texts) != len(Y):
-            raise ValueError(f"X has {len(texts)} texts but y has {len(Y)} rows")
-        if len(texts) < 2:
-            raise ValueError("fit needs at least 2 texts")
-        clean = [normalize(t).text for t in texts]
-        cut = self._get_tokenizer().cut
-        toks = [cut(t) for t in clean]
-        self.featurizer_ = _Featurizer(self.word_ngram_range, self.char_ngram_range, self.min_df,
-                                       self.sublinear_tf).fit(toks, clean)
-        feats = self.featurizer_.transform(toks, clean, sentences=self.sentence_pooling)
-        M = feats[0] if self.sentence_pooling else feats
-        k = len(themes)
-        self.coef_ = np.zeros((k, M.shape[1]))
-        self.intercept_ = np.zeros(k)
-        self.calibration_ = np.tile([1.0, 0.0], (k, 1))
-        self.thresholds_ = np.full(k, 0.5)
-        oof = np.zeros((len(texts), k))
-        n_splits = max(2, min(self.cv, len(texts)))
-        if groups is not None and len(set(groups)) >= n_splits:
-            splits = list(GroupKFold(n_splits=n_splits).split(M, groups=groups))
-        else:
-            splits = list(KFold(n_splits=n_splits, shuffle=True, random_state=self.random_state).split(M))
-        fold_feats = [self._subset(feats, te) for _, te in splits]
-        for j in range(k):
-            yj = Y[:, j]
-            if yj.min() == yj.max():  # a theme never (or always) present: constant score
-                self.intercept_[j] = 10.0 if yj[0] else -10.0
-                oof[:, j] = self.intercept_[j]
-                continue
-            model = self._linear().fit(M, yj)
-            self.coef_[j] = model.coef_.ravel()
-            self.intercept_[j] = float(model.intercept_[0])
-            for (tr, te), fte in zip(splits, fold_feats):
-                if Y[tr, j].min() == Y[tr, j].max():
-                    oof[te, j] = 10.0 if Y[tr, j][0] else -10.0
-                    continue
-                m = self._linear().fit(M[tr], yj[tr])
-                oof[te, j] = self._pooled(fte, m.coef_, m.intercept_[0])[:, 0]
-            platt = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[:, [j]], yj)
-            self.calibration_[j] = [float(platt.coef_[0, 0]), float(platt.intercept_[0])]
-            probs = _sigmoid(oof[:, j] * self.calibration_[j, 0] + self.calibration_[j, 1])
-            self.thresholds_[j] = _best_threshold(probs, yj) if self.threshold == "auto" else float(self.threshold)
-        self.themes_ = tuple(themes)
-        self.classes_ = np.arange(k)
-        self.oof_proba_ = _sigmoid(oof * self.calibration_[:, 0] + self.calibration_[:, 1])
-        self.n_features_in_ = 1
-        return self
-
-    def _subset(self, feats, rows: np.ndarray):  # noqa: ANN001, ANN202
-        if not self.sentence_pooling:
-            return feats[rows]
-        M, S, owner = feats
-        pos = np.full(M.shape[0], -1, np.int64)
-        pos[rows] = np.arange(len(rows))
-        keep = np.flatnonzero(pos[owner] >= 0)
-        return M[rows], S[keep], pos[owner[keep]]
-
-    # -- predicting -------------------------------------------------------------------------
-
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
-            raise NotFittedError("This PolicyThemeClassifier is not fitted yet; call fit() or load a model "
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit() or load a model "
                                  "(policytag.load()).")
 
     def _scores(self, feats) -> np.ndarray:  # noqa: ANN001
@@ -546,18 +456,39 @@ class PolicyThemeClassifier(ClassifierMixin, BaseEstimator):
         """
         self._check_fitted()
         feats = self._features([text])
-        row = (feats[0] if self.sentence_pooling else feats).getrow(0)
+        idx, val = (feats[0] if self.sentence_pooling else feats).row(0)
         names = getattr(self, "_feature_names", None)
         if names is None:
             names = self._feature_names = self.featurizer_.feature_names()
         out = {}
         for j, theme in enumerate(self.themes_):
-            contrib = row.data * self.coef_[j, row.indices]
+            contrib = val * self.coef_[j, idx]
             order = np.argsort(contrib)
-            up = [(names[row.indices[i]], float(contrib[i])) for i in order[::-1][:top] if contrib[i] > 0]
-            down = [(names[row.indices[i]], float(contrib[i])) for i in order[:top] if contrib[i] < 0]
+            up = [(names[idx[i]], float(contrib[i])) for i in order[::-1][:top] if contrib[i] > 0]
+            down = [(names[idx[i]], float(contrib[i])) for i in order[:top] if contrib[i] < 0]
             out[theme] = {"up": up, "down": down}
         return out
+
+
+class ThemeModel(_ThemeScorer):
+    """A fitted theme model loaded from disk (see :func:`load_classifier`).
+
+    It predicts like :class:`~policytag.classifier.PolicyThemeClassifier`
+    (``predict``, ``predict_proba``, ``decision_function``, ``explain``) and
+    ``get_params()`` returns the settings it was trained with, so
+    ``PolicyThemeClassifier(**model.get_params())`` retrains it.
+    """
+
+    def __init__(self, **params) -> None:  # noqa: ANN003
+        self._params = dict(params)
+        for k, v in params.items():
+            setattr(self, k, v)
+
+    def get_params(self, deep: bool = True) -> dict:
+        return dict(self._params)
+
+    def __repr__(self) -> str:
+        return f"ThemeModel(themes={self.themes_}, features={self.featurizer_.n_features})"
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -594,7 +525,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def save_classifier(clf: PolicyThemeClassifier, path: Union[str, Path], metadata: Optional[dict] = None) -> Path:
+def save_classifier(clf: _ThemeScorer, path: Union[str, Path], metadata: Optional[dict] = None) -> Path:
     """Write a fitted classifier to directory ``path`` as data only.
 
     Files: ``model.json`` (settings, themes, thresholds, calibration, token
@@ -638,7 +569,7 @@ def save_classifier(clf: PolicyThemeClassifier, path: Union[str, Path], metadata
     return path
 
 
-def load_classifier(path: Union[str, Path]) -> PolicyThemeClassifier:
+def load_classifier(path: Union[str, Path]) -> ThemeModel:
     """Load a classifier saved by :func:`save_classifier`; never runs code from the files.
 
     Raises :class:`ModelFileError` when a file is missing, its checksum does
@@ -678,7 +609,7 @@ def load_classifier(path: Union[str, Path]) -> PolicyThemeClassifier:
         raise ModelFileError(f"{path}: model content is inconsistent ({exc})") from None
 
 
-def _assemble(model: dict, a: dict) -> PolicyThemeClassifier:
+def _assemble(model: dict, a: dict) -> ThemeModel:
     themes = model["themes"]
     tokens = model["tokens"]
     F = int(model["n_features"])
@@ -705,7 +636,9 @@ def _assemble(model: dict, a: dict) -> PolicyThemeClassifier:
     for key in ("word_ngram_range", "char_ngram_range"):
         if params.get(key) is not None:
             params[key] = tuple(params[key])
-    clf = PolicyThemeClassifier(**params)
+    defaults = {"word_ngram_range": (1, 2), "char_ngram_range": (2, 3), "min_df": 2, "sublinear_tf": True,
+                "sentence_pooling": True, "tokenizer_engine": "rjieba", "program_words": True}
+    clf = ThemeModel(**{**defaults, **params})
     feat = _Featurizer(clf.word_ngram_range, clf.char_ngram_range, clf.min_df, clf.sublinear_tf)
     feat.tokens = list(tokens)
     feat.token_index = {t: i for i, t in enumerate(tokens)}

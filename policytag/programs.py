@@ -231,6 +231,9 @@ _NUMBERED_QUOTED = re.compile(
     rf"“(?P<body>(?:[{_CN_NUM}]+|\d{{1,6}})[^“”，。；：、\s]{{0,10}}?)”"
     r"(?P<tail>(?:发展)?(?:战略体系|战略|工程|行动|计划|改革|总体工作部署|工作部署|目标|体系|攻坚战)?)"
 )
+_QUOTE_OR_NL = re.compile(r"[“”‘’\"'「」『』\n]")
+_NOT_QUOTE_OR_NL = re.compile(r"[^“”‘’\"'「」『』\n]")
+_PATTERN_HINT = re.compile(r"五|“|[一二三四五六七八九十百千两双]大")
 _PROGRAM_WORD_AFTER = re.compile(r"理念|战略|工程|行动|政策|改革|目标|工作|建设|试点|任务|要求|方针")
 _BIG_PROJECT = re.compile(rf"[{_CN_NUM}]{{1,3}}大(?:工程|行动|战略|攻坚战|专项行动|计划)")
 
@@ -344,24 +347,30 @@ class ProgramMatcher:
     def _find(self, text: str, offsets: np.ndarray, original: str) -> list[Mention]:
         if not text:
             return []
-        keep = [i for i, c in enumerate(text) if c not in _QUOTES and c != "\n"]
-        stripped = "".join(text[i] for i in keep)
+        if _QUOTE_OR_NL.search(text):
+            keep = [m.start() for m in _NOT_QUOTE_OR_NL.finditer(text)]
+            stripped = _QUOTE_OR_NL.sub("", text)
+        else:
+            keep = range(len(text))
+            stripped = text
         cands: list[tuple[int, int, str, Optional[Program], str]] = []
         for end, (length, key) in self._automaton.iter(stripped):
             start = end - length + 1
             cands.append((start, end + 1, key, self._gaz.lookup(key), "gazetteer"))
-        if self.patterns:
+        if self.patterns and _PATTERN_HINT.search(text):
             cands += self._pattern_candidates(text, keep)
+        if not cands:
+            return []
         cands.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[4] != "gazetteer"))
-        taken = np.zeros(len(stripped) + 1, dtype=bool)
+        taken = bytearray(len(stripped) + 1)
         chosen = []
         for c in cands:
             s, e = c[0], c[1]
-            if taken[s:e].any():
+            if any(taken[s:e]):
                 continue
             if c[4] == "gazetteer" and not self._plausible_short(text, keep, stripped, s, e):
                 continue
-            taken[s:e] = True
+            taken[s:e] = b"\x01" * (e - s)
             chosen.append(c)
         chosen.sort(key=lambda c: c[0])
         out = []
@@ -375,24 +384,19 @@ class ProgramMatcher:
                 out.append(Mention(key, original[o_start:o_end], o_start, o_end, "slogan", (), source))
         return out
 
-    def _pattern_candidates(self, text: str, keep: list[int]):  # noqa: ANN202
-        # map positions in `text` to positions in the stripped text
-        pos = np.full(len(text) + 1, -1, dtype=np.int64)
-        pos[keep] = np.arange(len(keep))
-        nxt = np.empty(len(text) + 1, dtype=np.int64)  # first kept index at or after i
-        cur = len(keep)
-        for i in range(len(text), -1, -1):
-            if i < len(text) and pos[i] >= 0:
-                cur = pos[i]
-            nxt[i] = cur
+    def _pattern_candidates(self, text: str, keep) -> list:  # noqa: ANN001
+        from bisect import bisect_left
+
+        n_kept = len(keep)
         out = []
 
         def add(s: int, e: int, name: str) -> None:
-            ss, ee = int(nxt[s]), int(nxt[e]) if e < len(text) else len(keep)
+            ss, ee = bisect_left(keep, s), bisect_left(keep, e)
             if ee <= ss:
                 return
-            prog = self._gaz.lookup(name) or self._gaz.lookup(_surface_key(name))
-            out.append((ss, ee, name, prog, "pattern"))
+            key = _QUOTE_OR_NL.sub("", name)
+            prog = self._gaz.lookup(key)
+            out.append((ss, min(ee, n_kept), key, prog, "pattern"))
 
         for m in _PLAN.finditer(text):
             name = _plan_name(m)
@@ -403,7 +407,7 @@ class ProgramMatcher:
             name = body + m.group("tail")
             if not _HAN.search(name) or len(body) < 2:
                 continue
-            add(m.start(), m.end(), _surface_key(name))
+            add(m.start(), m.end(), name)
         for m in _BIG_PROJECT.finditer(text):
             add(m.start(), m.end(), m.group(0))
         return out

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from .model import PolicyThemeClassifier, load_classifier
+from .model import ThemeModel, load_classifier
 from .normalize import Normalized, normalize
 from .programs import Mention, ProgramMatcher
 
@@ -83,7 +83,8 @@ class Tagger:
 
     Parameters
     ----------
-    classifier : a fitted :class:`~policytag.model.PolicyThemeClassifier`.
+    classifier : a fitted theme model: a :class:`~policytag.classifier.PolicyThemeClassifier`
+        or a :class:`~policytag.model.ThemeModel` from :func:`load_classifier`.
     matcher : a :class:`~policytag.programs.ProgramMatcher` (default: shipped gazetteer).
     combine : how program mentions and classifier decisions combine:
         ``"classifier"`` (programs reported, themes from the classifier only),
@@ -92,7 +93,7 @@ class Tagger:
         (see models/README.md).
     """
 
-    def __init__(self, classifier: PolicyThemeClassifier, matcher: Optional[ProgramMatcher] = None,
+    def __init__(self, classifier: ThemeModel, matcher: Optional[ProgramMatcher] = None,
                  combine: str = "classifier") -> None:
         if combine not in COMBINE_MODES:
             raise ValueError(f"combine must be one of {COMBINE_MODES}, not {combine!r}")
@@ -112,8 +113,7 @@ class Tagger:
     def _tag_normalized(self, texts: Sequence[str], mentions: Sequence[Sequence[Mention]]) -> list[Tags]:
         clf = self.classifier
         if texts:
-            M = clf._matrix(texts, normalized=True)
-            probs = clf._proba_from_scores(clf._scores(M))
+            probs = clf._proba_from_scores(clf._scores(clf._features(texts, normalized=True)))
         else:
             probs = np.zeros((0, len(self.themes)))
         decided = probs >= clf.thresholds_
