@@ -96,6 +96,7 @@ def tag_corpus(
     with_text: bool = False,
     progress: Optional[bool] = None,
     stream=None,  # noqa: ANN001 - where to write rows when output is None (default stdout)
+    max_chars: Optional[int] = None,
 ) -> BatchResult:
     """Tag every document of ``inputs`` and write one row per paragraph.
 
@@ -136,8 +137,9 @@ def tag_corpus(
     seen_ids: dict[str, int] = {}
 
     def docs() -> Iterable[Document]:
+        limit = {"max_chars": max_chars} if max_chars else {}
         for d in read_documents(inputs, text_field=text_field, id_field=id_field, meta_fields=meta_fields,
-                                errors=errors):
+                                errors=errors, **limit):
             n = seen_ids.get(d.id, 0)
             seen_ids[d.id] = n + 1
             doc = d if n == 0 else Document(f"{d.id}~{n + 1}", d.text, d.meta)

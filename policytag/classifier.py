@@ -46,6 +46,9 @@ class PolicyThemeClassifier(_ThemeScorer, ClassifierMixin, BaseEstimator):
     class_weight : passed to the linear models (``"balanced"`` by default).
     sentence_pooling : add each paragraph's best-scoring sentence to its
         score, so that one clause about a theme is enough (the codebook's rule).
+    program_features : add one feature per theme, "a named program implying
+        this theme occurs in the paragraph" (the rule layer), whose weight the
+        model learns.
     cv : folds for the out-of-fold scores that calibrate probabilities and
         choose thresholds.
     threshold : ``"auto"`` (per theme, maximising out-of-fold F1) or a float.
@@ -64,6 +67,7 @@ class PolicyThemeClassifier(_ThemeScorer, ClassifierMixin, BaseEstimator):
         loss: str = "logistic",
         class_weight: Optional[str] = "balanced",
         sentence_pooling: bool = True,
+        program_features: bool = True,
         cv: int = 5,
         threshold: Union[str, float] = "auto",
         tokenizer_engine: str = "rjieba",
@@ -79,6 +83,7 @@ class PolicyThemeClassifier(_ThemeScorer, ClassifierMixin, BaseEstimator):
         self.loss = loss
         self.class_weight = class_weight
         self.sentence_pooling = sentence_pooling
+        self.program_features = program_features
         self.cv = cv
         self.threshold = threshold
         self.tokenizer_engine = tokenizer_engine
@@ -93,6 +98,11 @@ class PolicyThemeClassifier(_ThemeScorer, ClassifierMixin, BaseEstimator):
         tags.target_tags.single_output = False
         tags.classifier_tags.multi_label = True
         return tags
+
+    def _check_fitted(self) -> None:
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "coef_")
 
     # -- fitting ---------------------------------------------------------------------------
 
@@ -139,7 +149,11 @@ class PolicyThemeClassifier(_ThemeScorer, ClassifierMixin, BaseEstimator):
         toks = [cut(t) for t in clean]
         self.featurizer_ = _Featurizer(self.word_ngram_range, self.char_ngram_range, self.min_df,
                                        self.sublinear_tf).fit(toks, clean)
-        feats = self.featurizer_.transform(toks, clean, sentences=self.sentence_pooling)
+        programs = None
+        if self.program_features:
+            self.featurizer_.add_program_features(themes)
+            programs = self._program_themes(clean)
+        feats = self.featurizer_.transform(toks, clean, sentences=self.sentence_pooling, programs=programs)
         M = (feats[0] if self.sentence_pooling else feats).to_scipy()
         k = len(themes)
         self.coef_ = np.zeros((k, M.shape[1]))

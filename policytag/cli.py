@@ -142,6 +142,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     meta = [m for m in (args.meta or "").split(",") if m]
     result = tag_corpus(tagger, files, args.output, text_field=args.text_field, id_field=args.id_field,
                         meta_fields=meta, n_jobs=args.jobs, resume=args.resume, with_text=args.with_text,
+                        max_chars=args.max_chars,
                         progress=None if not args.quiet else False)
     rate = result.characters / max(result.seconds, 1e-9)
     log.warning("tagged %d documents, %d paragraphs, %d characters in %.1fs (%.0f chars/s)%s",
@@ -234,8 +235,18 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr, no progress bar")
+    # the same two options are accepted after the command name too
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add = sub.add_parser
+
+    def add_parser(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        return _add(*a, parents=[common], **k)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     p = sub.add_parser("normalize", help="print text cleaned and converted to simplified characters",
                        description="Clean text (traditional->simplified, pinyin glosses, full-width "
@@ -280,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same -o file")
     p.add_argument("--with-text", action="store_true", help="include each paragraph's text in the rows")
+    p.add_argument("--max-chars", type=int, help="longest document/record to tag, in characters (default 5,000,000)")
     add_model_options(p)
     p.set_defaults(func=cmd_tag)
 

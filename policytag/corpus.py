@@ -12,6 +12,7 @@ that ``labeled/`` refers to:
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,7 +239,7 @@ def read_seeds(folder: PathLike | None = None) -> Iterator[Document]:
 TEXT_FIELDS = ("text", "content", "full_text", "body", "正文", "内容")
 ID_FIELDS = ("id", "doc_id", "document_id")
 SUPPORTED = (".txt", ".jsonl", ".ndjson", ".csv", ".tsv", ".parquet")  # found in directories
-MAX_RECORD_CHARS = 50_000_000
+MAX_RECORD_CHARS = 5_000_000  # a larger record is reported, not tagged (see read_documents)
 
 
 @dataclass
@@ -287,6 +288,7 @@ def read_documents(
     id_field: Optional[str] = None,
     meta_fields: Sequence[str] = (),
     errors: Optional[list] = None,
+    max_chars: int = MAX_RECORD_CHARS,
 ) -> Iterator[Document]:
     """Yield documents from files or directories of .txt, .jsonl, .csv/.tsv, .parquet.
 
@@ -299,6 +301,9 @@ def read_documents(
     * ``.parquet`` (needs pyarrow): one document per row.
 
     Encodings are detected (UTF-8, UTF-8 BOM, GB18030/GBK, Big5, UTF-16).
+    A document or record longer than ``max_chars`` characters (default 5
+    million; a 10 MB line of text is usually a dump, not a document) is
+    reported instead of tagged; raise the limit to tag it anyway.
     A bad file or record is appended to ``errors`` as a :class:`ReadError`
     naming file and line, and reading continues with the next one; with
     ``errors=None`` it is logged instead.
@@ -320,8 +325,9 @@ def read_documents(
             fail(src, None, "no such file")
             continue
         suffix = path.suffix.lower()
+        check = functools.partial(_check_text, max_chars=max_chars)
         if suffix == ".parquet":
-            yield from _read_parquet(path, text_field, id_field, meta_fields, fail)
+            yield from _read_parquet(path, text_field, id_field, meta_fields, fail, check)
             continue
         try:
             text = decode_bytes(path.read_bytes(), src)[0]
@@ -332,9 +338,9 @@ def read_documents(
             fail(src, None, f"cannot read: {exc.strerror or exc}")
             continue
         if suffix in (".jsonl", ".ndjson", ".json"):
-            yield from _read_jsonl_text(text, path, text_field, id_field, meta_fields, fail)
+            yield from _read_jsonl_text(text, path, text_field, id_field, meta_fields, fail, check)
         elif suffix in (".csv", ".tsv"):
-            yield from _read_csv_text(text, path, text_field, id_field, meta_fields, fail)
+            yield from _read_csv_text(text, path, text_field, id_field, meta_fields, fail, check)
         else:
             if not text.strip():
                 fail(src, None, "empty document")
@@ -342,10 +348,16 @@ def read_documents(
             if "\x00" in text:
                 fail(src, text[: text.index("\x00")].count("\n") + 1, "NUL character in text: binary data?")
                 continue
+            if len(text) > max_chars:
+                longest = max(text.split("\n"), key=len)
+                line = text[: text.index(longest)].count("\n") + 1
+                fail(src, line, f"document of {len(text):,} characters (longest line {len(longest):,}) exceeds "
+                     f"the limit of {max_chars:,}; split it, or raise the limit (--max-chars)")
+                continue
             yield Document(path.stem, text, {"source": src})
 
 
-def _check_text(text, src, line, fail) -> Optional[str]:  # noqa: ANN001
+def _check_text(text, src, line, fail, max_chars: int = MAX_RECORD_CHARS) -> Optional[str]:  # noqa: ANN001
     if not isinstance(text, str):
         fail(src, line, f"text field is {type(text).__name__}, not a string")
         return None
@@ -355,13 +367,14 @@ def _check_text(text, src, line, fail) -> Optional[str]:  # noqa: ANN001
     if "\x00" in text:
         fail(src, line, "NUL character in text: binary data?")
         return None
-    if len(text) > MAX_RECORD_CHARS:
-        fail(src, line, f"record of {len(text):,} characters exceeds the limit of {MAX_RECORD_CHARS:,}")
+    if len(text) > max_chars:
+        fail(src, line, f"record of {len(text):,} characters exceeds the limit of {max_chars:,}; "
+             "raise it (--max-chars) to tag it anyway")
         return None
     return text
 
 
-def _read_jsonl_text(text, path, text_field, id_field, meta_fields, fail):  # noqa: ANN001, ANN202
+def _read_jsonl_text(text, path, text_field, id_field, meta_fields, fail, check=_check_text):  # noqa: ANN001, ANN202
     src = str(path)
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
@@ -378,7 +391,7 @@ def _read_jsonl_text(text, path, text_field, id_field, meta_fields, fail):  # no
         if tf is None:
             fail(src, lineno, f"no text field ({text_field or ' / '.join(TEXT_FIELDS)}); use --text-field")
             continue
-        body = _check_text(rec.get(tf), src, lineno, fail)
+        body = check(rec.get(tf), src, lineno, fail)
         if body is None:
             continue
         idf = _pick(ID_FIELDS, rec, id_field)
@@ -388,7 +401,7 @@ def _read_jsonl_text(text, path, text_field, id_field, meta_fields, fail):  # no
         yield Document(doc_id, body, meta)
 
 
-def _read_csv_text(text, path, text_field, id_field, meta_fields, fail):  # noqa: ANN001, ANN202
+def _read_csv_text(text, path, text_field, id_field, meta_fields, fail, check=_check_text):  # noqa: ANN001, ANN202
     import io
 
     src = str(path)
@@ -419,7 +432,7 @@ def _read_csv_text(text, path, text_field, id_field, meta_fields, fail):  # noqa
         if None in row:
             fail(src, start_line, "row has more fields than the header")
             continue
-        body = _check_text(row.get(tf), src, start_line, fail)
+        body = check(row.get(tf), src, start_line, fail)
         if body is None:
             continue
         doc_id = row[idf] if idf and row.get(idf) else f"{path.stem}#{row_no}"
@@ -428,7 +441,7 @@ def _read_csv_text(text, path, text_field, id_field, meta_fields, fail):  # noqa
         yield Document(doc_id, body, meta)
 
 
-def _read_parquet(path, text_field, id_field, meta_fields, fail):  # noqa: ANN001, ANN202
+def _read_parquet(path, text_field, id_field, meta_fields, fail, check=_check_text):  # noqa: ANN001, ANN202
     src = str(path)
     try:
         import pyarrow.parquet as pq
@@ -447,7 +460,7 @@ def _read_parquet(path, text_field, id_field, meta_fields, fail):  # noqa: ANN00
         return
     idf = id_field if id_field in cols else next((f for f in ID_FIELDS if f in cols), None)
     for i, rec in enumerate(table.to_pylist()):
-        body = _check_text(rec.get(tf), src, i + 1, fail)
+        body = check(rec.get(tf), src, i + 1, fail)
         if body is None:
             continue
         doc_id = str(rec[idf]) if idf and rec.get(idf) is not None else f"{path.stem}#{i + 1}"

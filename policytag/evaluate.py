@@ -156,10 +156,21 @@ class FastTextBaseline:
                 for t, row in zip(texts, np.asarray(Y)):
                     labels = [f"__label__{th}" for th, v in zip(self.themes_, row) if v] or ["__label__none"]
                     fh.write(" ".join(labels) + " " + " ".join(self.tokens(t)) + "\n")
-            self.model_ = fasttext.train_supervised(
-                input=path, epoch=self.epoch, lr=self.lr, wordNgrams=self.word_ngrams, dim=self.dim,
-                loss="ova", verbose=0, seed=self.seed, thread=1,
-            )
+            # fastText's one-vs-all loss diverges (NaN) at some learning rates on
+            # small data: fall back to smaller ones rather than fail the baseline.
+            for lr in (self.lr, self.lr / 2, self.lr / 5, self.lr / 10):
+                try:
+                    self.model_ = fasttext.train_supervised(
+                        input=path, epoch=self.epoch, lr=lr, wordNgrams=self.word_ngrams, dim=self.dim,
+                        loss="ova", verbose=0, seed=self.seed, thread=1,
+                    )
+                    self.lr_used_ = lr
+                    break
+                except RuntimeError as exc:
+                    if "NaN" not in str(exc):
+                        raise
+            else:
+                raise RuntimeError("fastText diverged at every learning rate tried")
         finally:
             os.unlink(path)
         return self

@@ -193,9 +193,33 @@ class _Featurizer:
 
     # -- transforming ---------------------------------------------------------------------
 
-    def transform(self, docs_tokens, texts, sentences: bool = False):  # noqa: ANN001, ANN201
+    def add_program_features(self, themes: Sequence[str]) -> None:
+        """Reserve one feature per theme: "a named program implying it occurs here"."""
+        self.program_themes = tuple(themes)
+        self.program_base = self.n_features
+        self.n_features += len(self.program_themes)
+        self.idf = np.concatenate([self.idf, np.ones(len(self.program_themes))])
+
+    def _with_programs(self, M: "_Rows", programs) -> "_Rows":  # noqa: ANN001
+        themes = getattr(self, "program_themes", ())
+        if not themes or programs is None:
+            return M
+        index = {t: self.program_base + j for j, t in enumerate(themes)}
+        rows, cols = [], []
+        for r, implied in enumerate(programs):
+            for c in sorted({index[t] for t in implied if t in index}):
+                rows.append(r)
+                cols.append(c)
+        if not rows:
+            return M
+        return M.append_columns(np.asarray(rows, np.int64), np.asarray(cols, np.int64), 1.0)
+
+    def transform(self, docs_tokens, texts, sentences: bool = False, programs=None):  # noqa: ANN001, ANN201
         """TF-IDF matrix of the texts; with ``sentences=True`` also the matrix of
-        their sentences and, for each sentence row, the text it belongs to."""
+        their sentences and, for each sentence row, the text it belongs to.
+
+        ``programs`` gives, per text, the themes implied by the named programs
+        found in it (paragraph rows only)."""
         rows_d, rows_s, cols = [], [], []
         ids, docs, sents = self._word_ids(docs_tokens)
         if len(ids):
@@ -220,7 +244,7 @@ class _Featurizer:
         rd = np.concatenate(rows_d) if rows_d else np.zeros(0, np.int64)
         rs = np.concatenate(rows_s) if rows_s else np.zeros(0, np.int64)
         cc = np.concatenate(cols) if cols else np.zeros(0, np.int64)
-        M = self._tfidf(rd, cc, n_docs)
+        M = self._with_programs(self._tfidf(rd, cc, n_docs), programs)
         if not sentences:
             return M
         # sentence rows: (doc, sentence) pairs that have features, in document order
@@ -254,6 +278,8 @@ class _Featurizer:
                 names[f] = "w:" + t
         for k, f in zip(self.bi_keys, self.bi_feat):
             names[f] = "w:" + self.tokens[int(k >> 31)] + " " + self.tokens[int(k & ((1 << 31) - 1))]
+        for j, t in enumerate(getattr(self, "program_themes", ())):
+            names[self.program_base + j] = f"p:{t}"
         mask = (1 << 21) - 1
         for n, keys in self.char_keys.items():
             for k, f in zip(keys.tolist(), self.char_feat[n]):
@@ -294,6 +320,15 @@ class _Rows:
         indptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
         pos = np.repeat(starts - indptr[:-1], lens) + np.arange(indptr[-1])
         return _Rows(self.data[pos], self.indices[pos], indptr, self.n_cols)
+
+    def append_columns(self, rows: np.ndarray, cols: np.ndarray, value: float) -> "_Rows":
+        """Add entries (rows sorted, cols beyond every existing column) at the end of their rows."""
+        pos = self.indptr[rows + 1]
+        data = np.insert(self.data, pos, value)
+        indices = np.insert(self.indices, pos, cols)
+        added = np.bincount(rows, minlength=self.n_rows)
+        indptr = self.indptr + np.concatenate([[0], np.cumsum(added)])
+        return _Rows(data, indices, indptr.astype(np.int64), self.n_cols)
 
     def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.indptr[i], self.indptr[i + 1]
@@ -365,6 +400,7 @@ class _ThemeScorer:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.pop("_tokenizer", None)  # rebuilt on demand in worker processes
+        state.pop("_matcher", None)
         return state
 
     def _get_tokenizer(self):  # noqa: ANN202
@@ -395,13 +431,27 @@ class _ThemeScorer:
 
         return _clean_tokens(self._get_tokenizer().cut(normalize(text).text))
 
-    def _features(self, texts: Sequence[str], normalized: bool = False):  # noqa: ANN202
+    def _program_themes(self, clean: Sequence[str]) -> Optional[list]:
+        """Themes implied by the named programs in each (normalized) text."""
+        if not getattr(self, "program_features", False):
+            return None
+        matcher = getattr(self, "_matcher", None)
+        if matcher is None:
+            from .programs import ProgramMatcher
+
+            matcher = self._matcher = ProgramMatcher()
+        return [{t for m in matcher.find(text) for t in m.themes} for text in clean]
+
+    def _features(self, texts: Sequence[str], normalized: bool = False, programs=None):  # noqa: ANN001, ANN202
+        """Features of texts; ``programs`` (themes implied per text) saves re-matching."""
         from .normalize import normalize
 
         clean = list(texts) if normalized else [normalize(t).text for t in texts]
         cut = self._get_tokenizer().cut
         toks = [cut(t) for t in clean]
-        return self.featurizer_.transform(toks, clean, sentences=self.sentence_pooling)
+        if programs is None:
+            programs = self._program_themes(clean)
+        return self.featurizer_.transform(toks, clean, sentences=self.sentence_pooling, programs=programs)
 
     def _pooled(self, feats, coef: np.ndarray, intercept) -> np.ndarray:  # noqa: ANN001
         """Scores of the paragraphs (plus their best sentence with pooling)."""
@@ -511,7 +561,7 @@ def _best_threshold(probs: np.ndarray, y: np.ndarray) -> float:
 # --- safe persistence ----------------------------------------------------------------------
 
 _PARAMS_SAVED = ("themes", "word_ngram_range", "char_ngram_range", "min_df", "sublinear_tf", "C", "loss",
-                 "class_weight", "sentence_pooling", "cv", "threshold", "tokenizer_engine", "program_words",
+                 "class_weight", "sentence_pooling", "program_features", "cv", "threshold", "tokenizer_engine", "program_words",
                  "random_state")
 _ARRAYS = ("coef", "intercept", "idf", "uni_feat", "bi_keys", "bi_feat", "char1_keys", "char1_feat",
            "char2_keys", "char2_feat", "char3_keys", "char3_feat")
@@ -547,6 +597,8 @@ def save_classifier(clf: _ThemeScorer, path: Union[str, Path], metadata: Optiona
         "thresholds": [float(x) for x in clf.thresholds_],
         "calibration": clf.calibration_.tolist(),
         "n_features": int(f.n_features),
+        "program_themes": list(getattr(f, "program_themes", ())),
+        "program_base": int(getattr(f, "program_base", f.n_features)),
         "tokens": f.tokens,
         "metadata": metadata or {},
     }
@@ -637,7 +689,8 @@ def _assemble(model: dict, a: dict) -> ThemeModel:
         if params.get(key) is not None:
             params[key] = tuple(params[key])
     defaults = {"word_ngram_range": (1, 2), "char_ngram_range": (2, 3), "min_df": 2, "sublinear_tf": True,
-                "sentence_pooling": True, "tokenizer_engine": "rjieba", "program_words": True}
+                "sentence_pooling": True, "program_features": False, "tokenizer_engine": "rjieba",
+                "program_words": True}
     clf = ThemeModel(**{**defaults, **params})
     feat = _Featurizer(clf.word_ngram_range, clf.char_ngram_range, clf.min_df, clf.sublinear_tf)
     feat.tokens = list(tokens)
@@ -651,6 +704,12 @@ def _assemble(model: dict, a: dict) -> ThemeModel:
             feat.char_feat[n] = a[f"char{n}_feat"].astype(np.int64)
     feat.idf = a["idf"].astype(np.float64)
     feat.n_features = F
+    prog = model.get("program_themes") or []
+    if prog:
+        base = int(model["program_base"])
+        if not all(isinstance(t, str) for t in prog) or not 0 <= base <= F - len(prog):
+            raise ValueError("program_themes/program_base are inconsistent with the features")
+        feat.program_themes, feat.program_base = tuple(prog), base
     clf.featurizer_ = feat
     clf.coef_ = a["coef"].astype(np.float64)
     clf.intercept_ = a["intercept"].astype(np.float64)

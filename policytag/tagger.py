@@ -113,7 +113,8 @@ class Tagger:
     def _tag_normalized(self, texts: Sequence[str], mentions: Sequence[Sequence[Mention]]) -> list[Tags]:
         clf = self.classifier
         if texts:
-            probs = clf._proba_from_scores(clf._scores(clf._features(texts, normalized=True)))
+            implied = [{t for m in ms for t in m.themes} for ms in mentions]
+            probs = clf._proba_from_scores(clf._scores(clf._features(texts, normalized=True, programs=implied)))
         else:
             probs = np.zeros((0, len(self.themes)))
         decided = probs >= clf.thresholds_

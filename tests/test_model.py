@@ -1,0 +1,178 @@
+"""The estimator, its scikit-learn conventions, and safe model files."""
+import json
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+
+from policytag import THEMES
+from policytag.classifier import PolicyThemeClassifier
+from policytag.model import ModelFileError, ThemeModel, load_classifier, save_classifier
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    from policytag.datasets import load_labeled
+
+    data = load_labeled(split="train")[:700]
+    X = [r.text for r in data]
+    y = [r.labels for r in data]
+    groups = [r.doc for r in data]
+    return X, y, groups
+
+
+@pytest.fixture(scope="module")
+def fitted(small_data):
+    X, y, groups = small_data
+    return PolicyThemeClassifier(cv=3).fit(X, y, groups=groups)
+
+
+@pytest.mark.parametrize("check", [
+    "check_no_attributes_set_in_init", "check_get_params_invariance", "check_set_params",
+    "check_estimator_repr", "check_estimator_cloneable", "check_estimators_unfitted",
+    "check_parameters_default_constructible", "check_estimator_tags_renamed",
+])
+def test_sklearn_api_checks(check):
+    """The scikit-learn checks that apply to an estimator taking texts (the others feed numbers)."""
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, check)("PolicyThemeClassifier", PolicyThemeClassifier())
+
+
+def test_fit_does_not_change_params_and_clone_works(small_data):
+    from sklearn.base import clone
+
+    X, y, groups = small_data
+    clf = PolicyThemeClassifier(C=2.0, cv=2)
+    before = clf.get_params()
+    clf.fit(X[:200], y[:200])
+    assert clf.get_params() == before
+    fresh = clone(clf)
+    assert not hasattr(fresh, "coef_") and fresh.get_params() == before
+
+
+def test_predictions_shapes_and_calibration(fitted, small_data):
+    X, y, _ = small_data
+    assert fitted.themes_ == THEMES
+    P = fitted.predict_proba(X[:50])
+    assert P.shape == (50, 5) and np.all((P >= 0) & (P <= 1))
+    assert fitted.predict(X[:50]).shape == (50, 5)
+    assert fitted.decision_function(X[:50]).shape == (50, 5)
+    # calibrated: the mean predicted probability tracks the label rate out of fold
+    Y = np.array([[t in r for t in THEMES] for r in y])
+    assert np.all(np.abs(fitted.oof_proba_.mean(axis=0) - Y.mean(axis=0)) < 0.05)
+    with pytest.raises(TypeError, match="list of texts"):
+        fitted.predict("单个字符串")
+
+
+def test_learns_real_signal(fitted):
+    labels = fitted.predict_labels([
+        "深入实施创新驱动发展战略，全社会研发投入增长12%，新增国家高新技术企业800家。",
+        "新增城镇就业12万人，新建中小学30所，城乡居民医保参保率99%。",
+        "各位代表：现在，我代表市人民政府向大会报告政府工作，请予审议。",
+    ])
+    assert "innovation" in labels[0]
+    assert "livelihood" in labels[1]
+    assert labels[2] == ()
+
+
+def test_explain_names_the_terms(fitted):
+    ex = fitted.explain("加强污染防治，推进节能减排，改善生态环境。")
+    assert set(ex) == set(THEMES)
+    up = [f for f, w in ex["ecology"]["up"]]
+    assert up and all(w > 0 for _, w in ex["ecology"]["up"])
+    assert any("污染" in f or "生态" in f or "节能" in f for f in up)
+
+
+def test_user_themes(small_data):
+    X, _, _ = small_data
+    y = [["agri"] if ("农业" in x or "粮食" in x) else [] for x in X[:300]]
+    clf = PolicyThemeClassifier(cv=2).fit(X[:300], y)
+    assert clf.themes_ == ("agri",)
+    assert clf.predict_labels(["稳定粮食播种面积，发展现代农业"]) == [("agri",)]
+
+
+def test_save_load_roundtrip(fitted, small_data, tmp_path):
+    X, _, _ = small_data
+    save_classifier(fitted, tmp_path / "m", metadata={"note": "test"})
+    loaded = load_classifier(tmp_path / "m")
+    assert isinstance(loaded, ThemeModel)
+    assert loaded.themes_ == fitted.themes_
+    np.testing.assert_allclose(loaded.predict_proba(X[:40]), fitted.predict_proba(X[:40]), atol=1e-6)
+    assert loaded.metadata_["note"] == "test"
+    refit = PolicyThemeClassifier(**{k: v for k, v in loaded.get_params().items()
+                                     if k in PolicyThemeClassifier().get_params()})
+    assert refit.get_params()["C"] == fitted.C
+
+
+def test_tampered_model_is_refused(fitted, tmp_path):
+    path = save_classifier(fitted, tmp_path / "m")
+    model_json = path / "model.json"
+    data = json.loads(model_json.read_text(encoding="utf-8"))
+    data["thresholds"][0] = 0.01
+    model_json.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelFileError, match="checksum"):
+        load_classifier(path)
+
+
+def test_hostile_pickle_in_arrays_never_runs(fitted, tmp_path):
+    """An attacker who rewrites arrays.npz with a pickled object AND fixes the
+    manifest still cannot run code: arrays are loaded with allow_pickle=False."""
+    path = save_classifier(fitted, tmp_path / "m")
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    with np.load(path / "arrays.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["coef"] = np.array([Evil()], dtype=object)
+    np.savez(path / "arrays.npz", **arrays)
+    from policytag.model import _sha256
+
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["files"]["arrays.npz"] = _sha256(path / "arrays.npz")
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelFileError, match="invalid"):
+        load_classifier(path)
+    assert not marker.exists()
+
+
+def test_pickle_file_is_not_a_model(tmp_path, fitted):
+    bad = tmp_path / "model.pkl"
+    bad.write_bytes(pickle.dumps({"x": 1}))
+    with pytest.raises(ModelFileError, match="not a model directory"):
+        load_classifier(bad)
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "manifest.json").write_text("{not json")
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        load_classifier(d)
+
+
+def test_inconsistent_shapes_are_refused(fitted, tmp_path):
+    path = save_classifier(fitted, tmp_path / "m")
+    with np.load(path / "arrays.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["coef"] = arrays["coef"][:, :10]
+    np.savez(path / "arrays.npz", **arrays)
+    from policytag.model import _sha256
+
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["files"]["arrays.npz"] = _sha256(path / "arrays.npz")
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelFileError, match="inconsistent"):
+        load_classifier(path)
+
+
+def test_shipped_model_loads_and_is_data_only():
+    from policytag.tagger import default_model_path
+
+    path = default_model_path()
+    assert sorted(p.name for p in path.iterdir()) == ["arrays.npz", "manifest.json", "model.json"]
+    m = load_classifier(path)
+    assert m.themes_ == THEMES
+    meta = m.metadata_
+    assert meta["dev"]["classifier"]["macro"]["f1"] >= 0.80
