@@ -325,9 +325,25 @@ def read_documents(
             fail(src, None, "no such file")
             continue
         suffix = path.suffix.lower()
-        check = functools.partial(_check_text, max_chars=max_chars)
         if suffix == ".parquet":
+            check = functools.partial(_check_text, max_chars=max_chars)
             yield from _read_parquet(path, text_field, id_field, meta_fields, fail, check)
+            continue
+        check = functools.partial(_check_text, max_chars=max_chars)
+        if suffix in (".jsonl", ".ndjson", ".json", ".csv", ".tsv"):
+            # streamed: memory stays bounded whatever the file size
+            try:
+                enc = _detect_stream_encoding(path)
+            except InputError as exc:
+                fail(src, exc.line, exc.message)
+                continue
+            except OSError as exc:
+                fail(src, None, f"cannot read: {exc.strerror or exc}")
+                continue
+            if suffix in (".csv", ".tsv"):
+                yield from _read_csv_stream(path, enc, text_field, id_field, meta_fields, fail, check)
+            else:
+                yield from _read_jsonl_stream(path, enc, text_field, id_field, meta_fields, fail, check)
             continue
         try:
             text = decode_bytes(path.read_bytes(), src)[0]
@@ -337,24 +353,19 @@ def read_documents(
         except OSError as exc:
             fail(src, None, f"cannot read: {exc.strerror or exc}")
             continue
-        if suffix in (".jsonl", ".ndjson", ".json"):
-            yield from _read_jsonl_text(text, path, text_field, id_field, meta_fields, fail, check)
-        elif suffix in (".csv", ".tsv"):
-            yield from _read_csv_text(text, path, text_field, id_field, meta_fields, fail, check)
-        else:
-            if not text.strip():
-                fail(src, None, "empty document")
-                continue
-            if "\x00" in text:
-                fail(src, text[: text.index("\x00")].count("\n") + 1, "NUL character in text: binary data?")
-                continue
-            if len(text) > max_chars:
-                longest = max(text.split("\n"), key=len)
-                line = text[: text.index(longest)].count("\n") + 1
-                fail(src, line, f"document of {len(text):,} characters (longest line {len(longest):,}) exceeds "
-                     f"the limit of {max_chars:,}; split it, or raise the limit (--max-chars)")
-                continue
-            yield Document(path.stem, text, {"source": src})
+        if not text.strip():
+            fail(src, None, "empty document")
+            continue
+        if "\x00" in text:
+            fail(src, text[: text.index("\x00")].count("\n") + 1, "NUL character in text: binary data?")
+            continue
+        if len(text) > max_chars:
+            longest = max(text.split("\n"), key=len)
+            line = text[: text.index(longest)].count("\n") + 1
+            fail(src, line, f"document of {len(text):,} characters (longest line {len(longest):,}) exceeds "
+                 f"the limit of {max_chars:,}; split it, or raise the limit (--max-chars)")
+            continue
+        yield Document(path.stem, text, {"source": src})
 
 
 def _check_text(text, src, line, fail, max_chars: int = MAX_RECORD_CHARS) -> Optional[str]:  # noqa: ANN001
@@ -374,71 +385,118 @@ def _check_text(text, src, line, fail, max_chars: int = MAX_RECORD_CHARS) -> Opt
     return text
 
 
-def _read_jsonl_text(text, path, text_field, id_field, meta_fields, fail, check=_check_text):  # noqa: ANN001, ANN202
+def _detect_stream_encoding(path: Path) -> str:
+    """Encoding of a line-oriented file, from its first megabyte."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+        more = bool(fh.read(1))
+    if not head:
+        raise InputError(str(path), "empty file")
+    if more and b"\n" in head:
+        cut = head.rfind(b"\n")
+        # keep the UTF-16 code unit whole
+        head = head[: cut + (2 if head[:2] in (b"\xff\xfe", b"\xfe\xff") else 1)]
+    return decode_bytes(head, str(path))[1]
+
+
+def _json_record(line: str, path: Path, lineno: int, text_field, id_field, meta_fields, fail, check):  # noqa: ANN001, ANN202
     src = str(path)
-    for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            fail(src, lineno, f"malformed JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(rec, dict):
-            fail(src, lineno, "a JSON line must be an object")
-            continue
-        tf = _pick(TEXT_FIELDS, rec, text_field)
-        if tf is None:
-            fail(src, lineno, f"no text field ({text_field or ' / '.join(TEXT_FIELDS)}); use --text-field")
-            continue
-        body = check(rec.get(tf), src, lineno, fail)
-        if body is None:
-            continue
-        idf = _pick(ID_FIELDS, rec, id_field)
-        doc_id = str(rec[idf]) if idf and rec.get(idf) is not None else f"{path.stem}#{lineno}"
-        meta = _meta_from(rec, meta_fields)
-        meta.update({"source": src, "line": lineno})
-        yield Document(doc_id, body, meta)
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError as exc:
+        fail(src, lineno, f"malformed JSON ({exc.msg} at column {exc.colno})")
+        return None
+    if not isinstance(rec, dict):
+        fail(src, lineno, "a JSON line must be an object")
+        return None
+    tf = _pick(TEXT_FIELDS, rec, text_field)
+    if tf is None:
+        fail(src, lineno, f"no text field ({text_field or ' / '.join(TEXT_FIELDS)}); use --text-field")
+        return None
+    body = check(rec.get(tf), src, lineno, fail)
+    if body is None:
+        return None
+    idf = _pick(ID_FIELDS, rec, id_field)
+    doc_id = str(rec[idf]) if idf and rec.get(idf) is not None else f"{path.stem}#{lineno}"
+    meta = _meta_from(rec, meta_fields)
+    meta.update({"source": src, "line": lineno})
+    return Document(doc_id, body, meta)
 
 
-def _read_csv_text(text, path, text_field, id_field, meta_fields, fail, check=_check_text):  # noqa: ANN001, ANN202
-    import io
+def _read_jsonl_stream(path, enc, text_field, id_field, meta_fields, fail, check):  # noqa: ANN001, ANN202
+    src = str(path)
+    if enc.startswith("utf-16"):
+        with open(path, encoding=enc, errors="strict") as fh:
+            try:
+                for lineno, line in enumerate(fh, 1):
+                    if line.strip():
+                        doc = _json_record(line, path, lineno, text_field, id_field, meta_fields, fail, check)
+                        if doc is not None:
+                            yield doc
+            except UnicodeDecodeError as exc:
+                fail(src, None, f"undecodable {enc} data ({exc.reason}); the rest of the file was skipped")
+        return
+    codec = "utf-8" if enc == "utf-8-sig" else enc
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if b"\x00" in raw:
+                fail(src, lineno, "NUL byte in the line: binary data?")
+                continue
+            try:
+                line = raw.decode(codec)
+            except UnicodeDecodeError as exc:
+                fail(src, lineno, f"cannot decode as {enc} (byte {exc.start} of the line)")
+                continue
+            if line.strip():
+                doc = _json_record(line, path, lineno, text_field, id_field, meta_fields, fail, check)
+                if doc is not None:
+                    yield doc
 
+
+def _read_csv_stream(path, enc, text_field, id_field, meta_fields, fail, check):  # noqa: ANN001, ANN202
     src = str(path)
     csv.field_size_limit(2**31 - 1)
     delim = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delim)
-    try:
-        fields = reader.fieldnames or []
-    except csv.Error as exc:
-        fail(src, 1, f"malformed CSV header ({exc})")
-        return
-    tf = text_field if text_field in fields else (None if text_field else next((f for f in TEXT_FIELDS if f in fields), None))
-    if tf is None:
-        fail(src, 1, f"no text column among {fields}; use --text-field")
-        return
-    idf = id_field if id_field in fields else (None if id_field else next((f for f in ID_FIELDS if f in fields), None))
-    row_no = 0
-    while True:
-        start_line = reader.line_num + 1
+    with open(path, encoding=enc, errors="strict", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter=delim)
         try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            fail(src, start_line, f"malformed CSV row ({exc})")
-            continue
-        row_no += 1
-        if None in row:
-            fail(src, start_line, "row has more fields than the header")
-            continue
-        body = check(row.get(tf), src, start_line, fail)
-        if body is None:
-            continue
-        doc_id = row[idf] if idf and row.get(idf) else f"{path.stem}#{row_no}"
-        meta = _meta_from(row, meta_fields)
-        meta.update({"source": src, "line": start_line})
-        yield Document(doc_id, body, meta)
+            fields = reader.fieldnames or []
+        except (csv.Error, UnicodeDecodeError) as exc:
+            fail(src, 1, f"malformed CSV header ({exc})")
+            return
+        fields = [f.lstrip("\ufeff") for f in fields]
+        reader.fieldnames = fields
+        tf = text_field if text_field in fields else (None if text_field else next((f for f in TEXT_FIELDS if f in fields), None))
+        if tf is None:
+            fail(src, 1, f"no text column among {fields}; use --text-field")
+            return
+        idf = id_field if id_field in fields else (None if id_field else next((f for f in ID_FIELDS if f in fields), None))
+        row_no = 0
+        while True:
+            start_line = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                fail(src, start_line, f"malformed CSV row ({exc})")
+                continue
+            except UnicodeDecodeError as exc:
+                fail(src, start_line, f"undecodable {enc} data ({exc.reason}); the rest of the file was skipped")
+                return
+            row_no += 1
+            if None in row:
+                fail(src, start_line, "row has more fields than the header")
+                continue
+            body = check(row.get(tf), src, start_line, fail)
+            if body is None:
+                continue
+            doc_id = row[idf] if idf and row.get(idf) else f"{path.stem}#{row_no}"
+            meta = _meta_from(row, meta_fields)
+            meta.update({"source": src, "line": start_line})
+            yield Document(doc_id, body, meta)
 
 
 def _read_parquet(path, text_field, id_field, meta_fields, fail, check=_check_text):  # noqa: ANN001, ANN202

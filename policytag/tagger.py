@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -152,13 +153,10 @@ class Tagger:
     def tag_many(self, texts: Iterable[str], n_jobs: int = 1, batch_size: int = 256) -> list[Tags]:
         """Tag many texts (each as one unit); ``n_jobs`` > 1 uses worker processes."""
         texts = list(texts)
-        if n_jobs == 1 or len(texts) <= batch_size:
-            return self._tag_texts(texts)
-        from joblib import Parallel, delayed
-
         chunks = [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
-        parts = Parallel(n_jobs=n_jobs)(delayed(_tag_texts_worker)(self, c) for c in chunks)
-        return [t for part in parts for t in part]
+        if n_jobs == 1 or len(chunks) <= 1:
+            return [t for c in chunks for t in self._tag_texts(c)]
+        return [t for part in _in_workers(self, n_jobs, ((c,) for c in chunks), _tag_texts_worker) for t in part]
 
     def _tag_texts(self, texts: Sequence[str]) -> list[Tags]:
         norms = [normalize(t) for t in texts]
@@ -176,23 +174,20 @@ class Tagger:
                 for p, t in zip(paras, tags)]
 
     def iter_documents(self, docs: Iterable[Any], n_jobs: int = 1) -> Iterator[list[ParagraphTags]]:
-        """Tag documents lazily (``Document`` objects, ``(id, text)`` pairs or strings)."""
+        """Tag documents lazily (``Document`` objects, ``(id, text)`` pairs or strings).
+
+        Results come in input order.  With ``n_jobs`` > 1, documents are sent
+        in chunks to worker processes that each received this tagger once;
+        at most a few chunks per worker are in flight, so memory stays bounded
+        however long the input.
+        """
         items = (_as_doc(d, i) for i, d in enumerate(docs))
         if n_jobs == 1:
             for doc_id, text, meta in items:
                 yield self.tag_document(text, doc_id, meta)
             return
-        from joblib import Parallel, delayed
-
-        batch: list = []
-        with Parallel(n_jobs=n_jobs) as pool:
-            for item in items:
-                batch.append(item)
-                if len(batch) >= 8 * n_jobs:
-                    yield from pool(delayed(_tag_document_worker)(self, *b) for b in batch)
-                    batch = []
-            if batch:
-                yield from pool(delayed(_tag_document_worker)(self, *b) for b in batch)
+        for results in _in_workers(self, n_jobs, ((c,) for c in _chunks(items)), _tag_documents_worker):
+            yield from results
 
     def tag_documents(self, docs: Iterable[Any], n_jobs: int = 1, with_text: bool = False):  # noqa: ANN201
         """Tag documents; returns a pandas DataFrame with one row per paragraph."""
@@ -239,12 +234,54 @@ def _as_doc(d: Any, i: int) -> tuple[str, str, dict]:
     raise TypeError(f"document {i}: expected a Document, a string or an (id, text) pair, got {type(d).__name__}")
 
 
-def _tag_texts_worker(tagger: Tagger, texts: Sequence[str]) -> list[Tags]:
-    return tagger._tag_texts(texts)
+# --- worker processes -------------------------------------------------------------------
+# Each worker process receives the tagger once (initializer) and keeps it in
+# this module-level slot for the life of the pool; the parent never uses it.
+_WORKER_TAGGER: Optional[Tagger] = None
 
 
-def _tag_document_worker(tagger: Tagger, doc_id: str, text: str, meta: dict) -> list[ParagraphTags]:
-    return tagger.tag_document(text, doc_id, meta)
+def _init_worker(tagger: Tagger) -> None:
+    global _WORKER_TAGGER
+    _WORKER_TAGGER = tagger
+
+
+def _tag_texts_worker(texts: Sequence[str]) -> list[Tags]:
+    assert _WORKER_TAGGER is not None
+    return _WORKER_TAGGER._tag_texts(texts)
+
+
+def _tag_documents_worker(chunk: Sequence[tuple[str, str, dict]]) -> list[list[ParagraphTags]]:
+    assert _WORKER_TAGGER is not None
+    return [_WORKER_TAGGER.tag_document(text, doc_id, meta) for doc_id, text, meta in chunk]
+
+
+def _chunks(items: Iterable[tuple[str, str, dict]], max_chars: int = 200_000, max_docs: int = 64):
+    chunk: list = []
+    size = 0
+    for item in items:
+        chunk.append(item)
+        size += len(item[1])
+        if size >= max_chars or len(chunk) >= max_docs:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _in_workers(tagger: Tagger, n_jobs: int, args_iter: Iterable[tuple], fn) -> Iterator:  # noqa: ANN001
+    """Run ``fn(*args)`` for each args in worker processes; results in order, bounded in flight."""
+    import concurrent.futures as cf
+    from collections import deque
+
+    n_jobs = n_jobs if n_jobs > 0 else (os.cpu_count() or 1)
+    with cf.ProcessPoolExecutor(max_workers=n_jobs, initializer=_init_worker, initargs=(tagger,)) as pool:
+        window: deque = deque()
+        for args in args_iter:
+            window.append(pool.submit(fn, *args))
+            if len(window) >= 3 * n_jobs:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
 
 
 def load(path: Union[str, Path, None] = None, combine: Optional[str] = None,

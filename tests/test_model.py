@@ -15,7 +15,7 @@ from policytag.model import ModelFileError, ThemeModel, load_classifier, save_cl
 def small_data():
     from policytag.datasets import load_labeled
 
-    data = load_labeled(split="train")[:700]
+    data = load_labeled(split="train")[:1500]
     X = [r.text for r in data]
     y = [r.labels for r in data]
     groups = [r.doc for r in data]
