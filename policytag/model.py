@@ -255,21 +255,20 @@ class _Featurizer:
         return M, S, owner
 
     def _tfidf(self, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> "_Rows":
+        import scipy.sparse as sp  # imported on first use: keeps `import policytag; load()` fast
+
         F = self.n_features
-        if len(rows):
-            key, counts = np.unique(rows * np.int64(F) + cols, return_counts=True)
-            r, c = key // F, key % F
-            v = counts.astype(np.float64)
-            if self.sublinear_tf:
-                v = 1.0 + np.log(v)
-            v *= self.idf[c]
-            norms = np.sqrt(np.bincount(r, weights=v * v, minlength=n_rows))
+        m = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, F))  # sums duplicates
+        v = m.data
+        if self.sublinear_tf and len(v):
+            v = 1.0 + np.log(v)
+        v = v * self.idf[m.indices]
+        counts = np.diff(m.indptr)
+        r = np.repeat(np.arange(n_rows), counts)
+        norms = np.sqrt(np.bincount(r, weights=v * v, minlength=n_rows))
+        if len(v):
             v /= norms[r]
-        else:
-            r = c = np.zeros(0, np.int64)
-            v = np.zeros(0)
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n_rows))]).astype(np.int64)
-        return _Rows(v, c.astype(np.int64), indptr, F)
+        return _Rows(v, m.indices.astype(np.int64), m.indptr.astype(np.int64), F)
 
     def feature_names(self) -> list[str]:
         names = [""] * self.n_features
@@ -306,12 +305,7 @@ class _Rows:
 
     def dot(self, coef: np.ndarray) -> np.ndarray:
         """``self @ coef.T`` for a dense (k, n_cols) coefficient matrix."""
-        coef = np.atleast_2d(coef)
-        rows = np.repeat(np.arange(self.n_rows), np.diff(self.indptr))
-        out = np.empty((self.n_rows, coef.shape[0]))
-        for j in range(coef.shape[0]):
-            out[:, j] = np.bincount(rows, weights=self.data * coef[j, self.indices], minlength=self.n_rows)
-        return out
+        return np.asarray(self.to_scipy() @ np.atleast_2d(coef).T)
 
     def take(self, rows: np.ndarray) -> "_Rows":
         rows = np.asarray(rows, dtype=np.int64)

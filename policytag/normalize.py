@@ -51,13 +51,17 @@ _WIDTH_TABLE[0xFF05] = 0x25  # ％
 _WIDTH_TABLE.update({c: 0x20 for c in (0x3000, 0x00A0, 0x09, 0x1680, 0x202F, 0x205F)})
 _WIDTH_TABLE.update({c: 0x20 for c in range(0x2000, 0x200B)})
 _WIDTH_TABLE.update({0x0D: 0x0A, 0x2028: 0x0A, 0x2029: 0x0A, 0x85: 0x0A})
+_WIDTH_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_WIDTH_TABLE)) + "]+")
 
 # Pieces of the cleanup loop; each yields spans to delete.
 _SPACES = re.compile(r" +")
 _SPACE_DROP_BEFORE = re.compile(rf"[{_CJK}.,;:!?)\]%\n]")
 _SPACE_DROP_AFTER = re.compile(rf"[{_CJK}(\[\n]")
+# Patterns start with a literal or a small class so that the regex engine can
+# skip ahead; "preceded by a Han character" is checked by a lookbehind placed
+# after the first character ([(（](?<=[Han][(（]) rather than (?<=[Han])[(（]).
 _PINYIN = re.compile(
-    rf"(?<=[{_HAN}])(?:\((?:{_PINYIN_SYL})\)|（(?:{_PINYIN_SYL})）)+"
+    rf"[(（](?<=[{_HAN}][(（])(?:{_PINYIN_SYL})[)）](?:[(（](?:{_PINYIN_SYL})[)）])*"
 )
 _PAYWALL = re.compile(r"##\s*paid\s*(?:begin|end)\s*##", re.IGNORECASE)
 # Mojibake: runs of '?' where characters could not be decoded, sometimes with
@@ -65,10 +69,10 @@ _PAYWALL = re.compile(r"##\s*paid\s*(?:begin|end)\s*##", re.IGNORECASE)
 _MOJIBAKE = re.compile(
     rf"\?[a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*\)"
     rf"|\?[;:A-Za-z]{{0,3}}\((?:{_PINYIN_SYL})\)"
-    rf"|(?<=[{_HAN}])[A-Za-z]\((?:{_PINYIN_SYL})\)"
+    rf"|[A-Za-z](?<=[{_HAN}][A-Za-z])\((?:{_PINYIN_SYL})\)"
     rf"|\?{{2,}}[A-Za-z]?(?=[{_HAN}])"
     r"|\?{2,}"
-    rf"|(?<=[{_HAN}，。、；：])\?(?=[{_HAN};；，。、])"
+    rf"|\?(?<=[{_HAN}，。、；：]\?)(?=[{_HAN};；，。、])"
 )
 _CR_LF = re.compile(r"\r(?=\n)")
 
@@ -218,7 +222,8 @@ class Normalizer:
         cur = text
         cur, offs = _delete(cur, offs, _regex_spans(_CR_LF)(cur))
         cur, offs = _delete(cur, offs, _regex_spans(_DELETE_CHARS)(cur))
-        cur = cur.translate(_WIDTH_TABLE)
+        if _WIDTH_CHARS.search(cur):
+            cur = _WIDTH_CHARS.sub(lambda m: m.group().translate(_WIDTH_TABLE), cur)
         for _ in range(8):  # deletions can make new neighbours; run to a fixpoint
             before = cur
             for step in _CLEANUP_STEPS:

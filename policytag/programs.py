@@ -232,7 +232,6 @@ _NUMBERED_QUOTED = re.compile(
     r"(?P<tail>(?:发展)?(?:战略体系|战略|工程|行动|计划|改革|总体工作部署|工作部署|目标|体系|攻坚战)?)"
 )
 _QUOTE_OR_NL = re.compile(r"[“”‘’\"'「」『』\n]")
-_NOT_QUOTE_OR_NL = re.compile(r"[^“”‘’\"'「」『』\n]")
 _PATTERN_HINT = re.compile(r"五|“|[一二三四五六七八九十百千两双]大")
 _PROGRAM_WORD_AFTER = re.compile(r"理念|战略|工程|行动|政策|改革|目标|工作|建设|试点|任务|要求|方针")
 _BIG_PROJECT = re.compile(rf"[{_CN_NUM}]{{1,3}}大(?:工程|行动|战略|攻坚战|专项行动|计划)")
@@ -348,7 +347,8 @@ class ProgramMatcher:
         if not text:
             return []
         if _QUOTE_OR_NL.search(text):
-            keep = [m.start() for m in _NOT_QUOTE_OR_NL.finditer(text)]
+            drop = [m.start() for m in _QUOTE_OR_NL.finditer(text)]
+            keep = np.delete(np.arange(len(text)), drop)
             stripped = _QUOTE_OR_NL.sub("", text)
         else:
             keep = range(len(text))
@@ -385,13 +385,12 @@ class ProgramMatcher:
         return out
 
     def _pattern_candidates(self, text: str, keep) -> list:  # noqa: ANN001
-        from bisect import bisect_left
-
         n_kept = len(keep)
         out = []
+        keep_arr = np.asarray(keep)
 
         def add(s: int, e: int, name: str) -> None:
-            ss, ee = bisect_left(keep, s), bisect_left(keep, e)
+            ss, ee = int(np.searchsorted(keep_arr, s)), int(np.searchsorted(keep_arr, e))
             if ee <= ss:
                 return
             key = _QUOTE_OR_NL.sub("", name)
@@ -419,7 +418,7 @@ class ProgramMatcher:
         n = e - s
         if n > 3:
             return True
-        i, j = keep[s], keep[e - 1]
+        i, j = int(keep[s]), int(keep[e - 1])
         quoted = (i > 0 and text[i - 1] in "“‘\"'「") or (j + 1 < len(text) and text[j + 1] in "”’\"'」")
         if quoted:
             return True
