@@ -94,7 +94,7 @@ def load_labeled(
                 idx = moved[0] if len(moved) == 1 else -1
             if idx < 0:
                 raise ValueError(
-                    f"{path}:{lineno}: record ({doc_id}, paragraph {idx}) no longer matches the "
+                    f"{path}:{lineno}: record ({doc_id}, paragraph {r['para']}) no longer matches the "
                     f"corpus text (hash {r['hash']}); the corpus or the paragraph splitter changed. "
                     "Re-resolve the labels before training."
                 )

@@ -199,3 +199,54 @@ def rule_themes(mentions_per_text: Sequence[Sequence], themes: Sequence[str]) ->
                 if t in index:
                     out[i, index[t]] = 1
     return out
+
+
+def program_report(items, matcher) -> dict:  # noqa: ANN001
+    """Precision and recall of the program matcher against annotated programs.
+
+    ``items`` are ``(text, gold_programs)`` pairs (gold as exact substrings,
+    as annotators recorded them).  Per paragraph, each distinct program the
+    matcher finds counts once; it is correct when its surface form and an
+    annotated string contain one another (annotators sometimes recorded the
+    quoted part only, "七五" for "七五计划") or name the same gazetteer entry.
+    Recall counts the annotated strings that some found program matches.
+    """
+    from .programs import _surface_key
+
+    tp_pred = n_pred = tp_gold = n_gold = 0
+    false_pos: Counter = Counter()
+    missed: Counter = Counter()
+    for text, gold in items:
+        gold_keys = [_surface_key(g) for g in gold if g and g.strip()]
+        found: dict[str, str] = {}
+        for m in matcher.find(text):
+            found.setdefault(m.name, _surface_key(m.text))
+        gaz = matcher.programs
+
+        def same(name: str, key: str, g: str) -> bool:
+            if g in key or key in g or g == name:
+                return True
+            p = gaz.lookup(g)
+            return p is not None and p.name == name
+
+        for name, key in found.items():
+            n_pred += 1
+            if any(same(name, key, g) for g in gold_keys):
+                tp_pred += 1
+            else:
+                false_pos[name] += 1
+        for g in gold_keys:
+            n_gold += 1
+            if any(same(name, key, g) for name, key in found.items()):
+                tp_gold += 1
+            else:
+                missed[g] += 1
+    return {
+        "paragraphs": len(items) if hasattr(items, "__len__") else None,
+        "precision": tp_pred / n_pred if n_pred else 0.0,
+        "recall": tp_gold / n_gold if n_gold else 0.0,
+        "found": n_pred,
+        "annotated": n_gold,
+        "false_positives": false_pos.most_common(30),
+        "missed": missed.most_common(30),
+    }
