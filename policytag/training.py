@@ -39,13 +39,14 @@ __all__ = ["LabeledSet", "read_labels", "select_params", "train", "evaluate_on_d
 log = logging.getLogger(__name__)
 
 DEFAULT_GRID: tuple[dict, ...] = (
-    {"C": 1.0},
     {"C": 3.0},
     {"C": 10.0},
-    {"C": 3.0, "word_ngram_range": (1, 1)},
     {"C": 3.0, "char_ngram_range": (1, 3)},
-    {"C": 3.0, "sentence_pooling": False},
-    {"C": 0.3, "loss": "hinge"},
+    {"C": 10.0, "char_ngram_range": (1, 3)},
+    {"C": 30.0, "char_ngram_range": (1, 3)},
+    {"C": 10.0, "char_ngram_range": (1, 3), "word_ngram_range": (1, 1)},
+    {"C": 10.0, "char_ngram_range": (1, 3), "sentence_pooling": False},
+    {"C": 1.0, "char_ngram_range": (1, 3), "loss": "hinge"},
 )
 
 
