@@ -193,6 +193,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    from . import stats
+
+    df = stats.load_tagged(args.tagged)
+    if args.programs:
+        out = stats.program_stats(df, by=args.by or None, time=args.time)
+    elif args.by:
+        out = stats.group_shares(df, args.by, weight=args.weight, n_boot=args.bootstrap, ci=args.ci)
+    else:
+        out = stats.document_shares(df, weight=args.weight)
+    if args.output:
+        out.to_csv(args.output, index=False)
+        log.warning("wrote %d rows to %s", len(out), args.output)
+    else:
+        print(out.to_csv(index=False), end="")
+    return 0
+
+
 TAG_HELP = """\
 examples:
   policytag tag "深化“最多跑一次”改革，企业开办时间压缩至1个工作日。"
@@ -319,6 +337,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
     add_model_options(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("stats", help="theme shares per document or group, with bootstrap CIs; program counts",
+                       description="Statistics from tagged paragraphs (the output of 'policytag tag'): theme "
+                       "shares per document, or per group with bootstrap confidence intervals (paragraphs "
+                       "resampled within documents), or program frequencies with first/last appearance.",
+                       epilog="examples:\n  policytag stats tagged.jsonl                     shares per document\n"
+                       "  policytag stats tagged.jsonl --by year -o stats.csv\n"
+                       "  policytag stats tagged.csv --by region --weight chars\n"
+                       "  policytag stats tagged.jsonl --programs --by region --time year",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("tagged", help="output of 'policytag tag' (.jsonl, .csv or .parquet)")
+    p.add_argument("--by", help="grouping column(s), comma-separated (e.g. year or region,year)",
+                   type=lambda v: [x for x in v.split(",") if x])
+    p.add_argument("--weight", choices=("paragraphs", "chars"), default="paragraphs",
+                   help="share of paragraphs (default) or of characters")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (0 for none; default 1000)")
+    p.add_argument("--ci", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument("--programs", action="store_true", help="program frequencies instead of theme shares")
+    p.add_argument("--time", help="with --programs: column for first/last appearance (e.g. year)")
+    p.add_argument("-o", "--output", help="CSV file to write (default: stdout)")
+    p.set_defaults(func=cmd_stats)
 
     return parser
 
