@@ -206,8 +206,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.output:
         out.to_csv(args.output, index=False)
         log.warning("wrote %d rows to %s", len(out), args.output)
-    else:
+    elif not args.plot:
         print(out.to_csv(index=False), end="")
+    if args.plot:
+        from . import plots
+
+        if args.programs:
+            if not args.time:
+                raise SystemExit("policytag stats: --plot with --programs needs --time (e.g. --time year)")
+            plots.program_timeline(out, args.plot)
+        elif not args.by:
+            raise SystemExit("policytag stats: --plot needs --by (a trend over years, or a group x theme heatmap)")
+        elif len(args.by) == 1 and str(out[args.by[0]].dtype).startswith(("int", "float")):
+            plots.trend(out, x=args.by[0], path=args.plot)
+        else:
+            plots.heatmap(out, row=args.by[0], path=args.plot)
+        log.warning("plot written to %s", args.plot)
     return 0
 
 
@@ -345,7 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog="examples:\n  policytag stats tagged.jsonl                     shares per document\n"
                        "  policytag stats tagged.jsonl --by year -o stats.csv\n"
                        "  policytag stats tagged.csv --by region --weight chars\n"
-                       "  policytag stats tagged.jsonl --programs --by region --time year",
+                       "  policytag stats tagged.jsonl --programs --by region --time year\n"
+                       "  policytag stats tagged.jsonl --by year --plot trend.png",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("tagged", help="output of 'policytag tag' (.jsonl, .csv or .parquet)")
     p.add_argument("--by", help="grouping column(s), comma-separated (e.g. year or region,year)",
@@ -357,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--programs", action="store_true", help="program frequencies instead of theme shares")
     p.add_argument("--time", help="with --programs: column for first/last appearance (e.g. year)")
     p.add_argument("-o", "--output", help="CSV file to write (default: stdout)")
+    p.add_argument("--plot", metavar="FILE.png", help="also draw it: trend lines with CI bands (numeric --by), "
+                   "a group x theme heatmap (other --by), or a program timeline (--programs --time); "
+                   "needs pip install 'policytag[plot]'")
     p.set_defaults(func=cmd_stats)
 
     return parser
