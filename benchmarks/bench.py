@@ -103,7 +103,7 @@ def main(argv=None) -> int:  # noqa: ANN001
 
         data = read_labels(ROOT / "labeled" / "paragraphs.jsonl", args.corpus)["train"]
         clean = tagger.classifier.tokens
-        ft = FastTextBaseline(clean, epoch=25, lr=0.1).fit(data.texts, data.Y, data.themes)
+        ft = FastTextBaseline(clean, epoch=50, lr=0.1).fit(data.texts, data.Y, data.themes)
         from policytag.model import _clean_tokens
 
         def ft_run() -> None:

@@ -125,10 +125,15 @@ class MostFrequentLabelSet:
 class FastTextBaseline:
     """fastText supervised, one-vs-all, on the same tokens as our classifier.
 
+    :meth:`tuned` chooses epoch, learning rate and word n-grams on a grouped
+    hold-out of the *training* data (as our classifier chooses its settings
+    by cross-validation on training data), then refits on all of it.
     Needs the optional extra: ``pip install 'policytag[fasttext]'``.
     """
 
-    def __init__(self, tokens, epoch: int = 50, lr: float = 0.5, word_ngrams: int = 2, dim: int = 100,
+    GRID = tuple((ep, lr, ng) for ep in (25, 50) for lr in (0.1, 0.2) for ng in (1, 2))
+
+    def __init__(self, tokens, epoch: int = 50, lr: float = 0.1, word_ngrams: int = 1, dim: int = 100,
                  threshold: float = 0.5, seed: int = 0) -> None:  # noqa: ANN001
         self.tokens = tokens  # callable: text -> list of tokens
         self.epoch = epoch
@@ -146,34 +151,52 @@ class FastTextBaseline:
             return False
         return True
 
-    def fit(self, texts, Y: np.ndarray, themes: Sequence[str] = ()):  # noqa: ANN001, ANN201
+    def fit(self, texts, Y: np.ndarray, themes: Sequence[str] = (), token_lists=None):  # noqa: ANN001, ANN201
+        """Train; raises RuntimeError when fastText diverges (NaN) at these settings."""
         import fasttext
 
         self.themes_ = tuple(themes)
+        token_lists = token_lists if token_lists is not None else [self.tokens(t) for t in texts]
         fd, path = tempfile.mkstemp(suffix=".txt", prefix="policytag-ft-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                for t, row in zip(texts, np.asarray(Y)):
+                for toks, row in zip(token_lists, np.asarray(Y)):
                     labels = [f"__label__{th}" for th, v in zip(self.themes_, row) if v] or ["__label__none"]
-                    fh.write(" ".join(labels) + " " + " ".join(self.tokens(t)) + "\n")
-            # fastText's one-vs-all loss diverges (NaN) at some learning rates on
-            # small data: fall back to smaller ones rather than fail the baseline.
-            for lr in (self.lr, self.lr / 2, self.lr / 5, self.lr / 10):
-                try:
-                    self.model_ = fasttext.train_supervised(
-                        input=path, epoch=self.epoch, lr=lr, wordNgrams=self.word_ngrams, dim=self.dim,
-                        loss="ova", verbose=0, seed=self.seed, thread=1,
-                    )
-                    self.lr_used_ = lr
-                    break
-                except RuntimeError as exc:
-                    if "NaN" not in str(exc):
-                        raise
-            else:
-                raise RuntimeError("fastText diverged at every learning rate tried")
+                    fh.write(" ".join(labels) + " " + " ".join(toks) + "\n")
+            self.model_ = fasttext.train_supervised(
+                input=path, epoch=self.epoch, lr=self.lr, wordNgrams=self.word_ngrams, dim=self.dim,
+                loss="ova", verbose=0, seed=self.seed, thread=1,
+            )
         finally:
             os.unlink(path)
         return self
+
+    @classmethod
+    def tuned(cls, tokens, texts, Y: np.ndarray, groups: Sequence, themes: Sequence[str],  # noqa: ANN001, ANN206
+              grid=None, holdout: float = 0.2, seed: int = 0):
+        """Choose settings on a grouped hold-out of the training data, refit on all of it."""
+        token_lists = [tokens(t) for t in texts]
+        docs = sorted(set(groups))
+        rng = np.random.default_rng(seed)
+        held = set(rng.choice(docs, size=max(1, int(len(docs) * holdout)), replace=False).tolist())
+        va = np.array([g in held for g in groups])
+        best, best_f1 = None, -1.0
+        for ep, lr, ng in grid or cls.GRID:
+            m = cls(tokens, epoch=ep, lr=lr, word_ngrams=ng, seed=seed)
+            try:
+                m.fit(None, Y[~va], themes, token_lists=[t for t, v in zip(token_lists, va) if not v])
+            except RuntimeError:  # diverged at this learning rate
+                continue
+            f1 = multilabel_report(Y[va], m.predict_tokens([t for t, v in zip(token_lists, va) if v]),
+                                   themes)["macro"]["f1"]
+            if f1 > best_f1:
+                best, best_f1 = (ep, lr, ng), f1
+        if best is None:
+            raise RuntimeError("fastText diverged at every setting tried")
+        final = cls(tokens, epoch=best[0], lr=best[1], word_ngrams=best[2], seed=seed)
+        final.fit(None, Y, themes, token_lists=token_lists)
+        final.selection_ = {"epoch": best[0], "lr": best[1], "word_ngrams": best[2], "holdout_macro_f1": best_f1}
+        return final
 
     def predict_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
         out = np.zeros((len(token_lists), len(self.themes_)), dtype=np.int64)

@@ -148,8 +148,9 @@ def evaluate_on_dev(clf: PolicyThemeClassifier, train: LabeledSet, dev: LabeledS
         mf = MostFrequentLabelSet().fit(train.texts, train.Y, themes)
         reports["most_frequent_labelset"] = multilabel_report(dev.Y, mf.predict(dev.texts), themes)
         if FastTextBaseline.available():
-            ft = FastTextBaseline(clf.tokens, epoch=100, lr=0.25, word_ngrams=1).fit(train.texts, train.Y, themes)
+            ft = FastTextBaseline.tuned(clf.tokens, train.texts, train.Y, train.groups, themes)
             reports["fasttext"] = multilabel_report(dev.Y, ft.predict(dev.texts), themes)
+            reports["fasttext"]["settings"] = ft.selection_
         else:
             log.warning("fastText is not installed (pip install 'policytag[fasttext]'); its baseline is skipped")
     return reports

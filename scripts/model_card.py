@@ -95,7 +95,9 @@ def main(path: str = str(ROOT / "models" / "policytag-themes")) -> int:
         "- `rules`: themes implied by the named programs found (gazetteer), alone.",
         "- `or`: classifier or rules. The measured best of the three is the Tagger's default "
         f"(`combine=\"{meta['combine']}\"`).",
-        "- `fasttext`: fastText supervised (one-vs-all loss) on the same tokens and split.",
+        "- `fasttext`: fastText supervised (one-vs-all loss) on the same tokens and split; epoch, learning",
+        "  rate and word n-grams chosen on a grouped hold-out of the training split, like our own settings: "
+        + (f"`{json.dumps(dev['fasttext'].get('settings', {}))}`." if "fasttext" in dev else "not installed."),
         "- `keyword_baseline`: a theme dictionary counter (a theme applies when one of its words occurs),",
         "  what keyword-count tools do.",
         "- `most_frequent_labelset`: predicts the training split's most frequent label set (the empty set).",
