@@ -96,7 +96,6 @@ def main(argv=None) -> int:  # noqa: ANN001
 
     t_ft = None
     try:
-        import numpy as np
 
         from policytag.evaluate import FastTextBaseline
         from policytag.training import read_labels

@@ -24,6 +24,7 @@ __all__ = [
     "decode_bytes",
     "read_text_file",
     "read_documents",
+    "iter_json_lines",
     "ReadError",
     "read_shared_corpora",
     "read_seeds",
@@ -136,6 +137,25 @@ def decode_bytes(data: bytes, source: str = "<bytes>") -> tuple[str, str]:
         ) from utf8_error
 
 
+def iter_json_lines(path: PathLike) -> Iterator[tuple[int, dict]]:
+    """``(line number, record)`` for each non-blank line of a JSON-lines file.
+
+    Raises :class:`InputError` naming the file and line of a line that is not
+    a JSON object.
+    """
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(str(path), f"not valid JSON ({exc.msg} at column {exc.colno})", lineno) from exc
+            if not isinstance(rec, dict):
+                raise InputError(str(path), "a JSON line must be an object", lineno)
+            yield lineno, rec
+
+
 def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
@@ -158,33 +178,26 @@ def default_corpus_root() -> Path:
 
 
 def _read_national(path: Path) -> Iterator[Document]:
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
-            year = rec.get("year")
-            if year:
-                doc_id = f"gwr-{year}"
-                kind = "report"
-            else:
-                doc_id = f"gwr-res-L{lineno}"
-                kind = "resolution"
-            yield Document(
-                doc_id,
-                rec.get("content") or "",
-                {
-                    "source": "gwr_national",
-                    "level": "national",
-                    "region": "全国",
-                    "year": int(year) if year else None,
-                    "kind": kind,
-                    "title": rec.get("title"),
-                },
-            )
+    for lineno, rec in iter_json_lines(path):
+        year = rec.get("year")
+        if year:
+            doc_id = f"gwr-{year}"
+            kind = "report"
+        else:
+            doc_id = f"gwr-res-L{lineno}"
+            kind = "resolution"
+        yield Document(
+            doc_id,
+            rec.get("content") or "",
+            {
+                "source": "gwr_national",
+                "level": "national",
+                "region": "全国",
+                "year": int(year) if year else None,
+                "kind": kind,
+                "title": rec.get("title"),
+            },
+        )
 
 
 def _read_provincial(folder: Path) -> Iterator[Document]:
@@ -325,33 +338,25 @@ def read_documents(
             fail(src, None, "no such file")
             continue
         suffix = path.suffix.lower()
+        check = functools.partial(_check_text, max_chars=max_chars)
         if suffix == ".parquet":
-            check = functools.partial(_check_text, max_chars=max_chars)
             yield from _read_parquet(path, text_field, id_field, meta_fields, fail, check)
             continue
-        check = functools.partial(_check_text, max_chars=max_chars)
-        if suffix in (".jsonl", ".ndjson", ".json", ".csv", ".tsv"):
-            # streamed: memory stays bounded whatever the file size
-            try:
-                enc = _detect_stream_encoding(path)
-            except InputError as exc:
-                fail(src, exc.line, exc.message)
-                continue
-            except OSError as exc:
-                fail(src, None, f"cannot read: {exc.strerror or exc}")
-                continue
-            if suffix in (".csv", ".tsv"):
-                yield from _read_csv_stream(path, enc, text_field, id_field, meta_fields, fail, check)
-            else:
-                yield from _read_jsonl_stream(path, enc, text_field, id_field, meta_fields, fail, check)
-            continue
+        streamed = suffix in (".jsonl", ".ndjson", ".json", ".csv", ".tsv")
         try:
-            text = decode_bytes(path.read_bytes(), src)[0]
+            if streamed:  # memory stays bounded whatever the file size
+                enc = _detect_stream_encoding(path)
+            else:
+                text = decode_bytes(path.read_bytes(), src)[0]
         except InputError as exc:
             fail(src, exc.line, exc.message)
             continue
         except OSError as exc:
             fail(src, None, f"cannot read: {exc.strerror or exc}")
+            continue
+        if streamed:
+            read = _read_csv_stream if suffix in (".csv", ".tsv") else _read_jsonl_stream
+            yield from read(path, enc, text_field, id_field, meta_fields, fail, check)
             continue
         if not text.strip():
             fail(src, None, "empty document")

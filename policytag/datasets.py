@@ -8,7 +8,6 @@ refuses records whose hash no longer matches.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
@@ -57,7 +56,7 @@ def load_labeled(
     >>> data[0].labels                                          # doctest: +SKIP
     ('governance',)
     """
-    from .corpus import read_shared_corpora
+    from .corpus import iter_json_lines, read_shared_corpora
     from .paragraphs import paragraphs
 
     path = Path(path) if path is not None else default_labeled_path()
@@ -69,45 +68,38 @@ def load_labeled(
     docs = {d.id: d for d in read_shared_corpora(corpus_root)}
     cache: dict[str, list] = {}
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
-            if split is not None and r.get("split") != split:
-                continue
-            doc_id, idx = r["doc"], r["para"]
-            if doc_id not in docs:
-                raise LookupError(
-                    f"{path}:{lineno}: document {doc_id!r} is not in the corpus at "
-                    f"{corpus_root or 'the default ../shared/corpora'}"
-                )
-            if doc_id not in cache:
-                cache[doc_id] = paragraphs(docs[doc_id].text)
-            paras = cache[doc_id]
-            if idx >= len(paras) or paragraph_hash(paras[idx].text) != r["hash"]:
-                # the splitter may have moved the paragraph: find it by its hash
-                moved = [p.index for p in paras if paragraph_hash(p.text) == r["hash"]]
-                idx = moved[0] if len(moved) == 1 else -1
-            if idx < 0:
-                raise ValueError(
-                    f"{path}:{lineno}: record ({doc_id}, paragraph {r['para']}) no longer matches the "
-                    f"corpus text (hash {r['hash']}); the corpus or the paragraph splitter changed. "
-                    "Re-resolve the labels before training."
-                )
-            out.append(
-                LabeledParagraph(
-                    doc=doc_id,
-                    para=idx,
-                    text=paras[idx].text,
-                    labels=tuple(r["labels"]),
-                    programs=tuple(r.get("programs", ())),
-                    split=r.get("split", "train"),
-                    meta=docs[doc_id].meta,
-                    annotators=tuple(r.get("annotators", ())),
-                )
+    for lineno, r in iter_json_lines(path):
+        if split is not None and r.get("split") != split:
+            continue
+        doc_id, idx = r["doc"], r["para"]
+        if doc_id not in docs:
+            raise LookupError(
+                f"{path}:{lineno}: document {doc_id!r} is not in the corpus at "
+                f"{corpus_root or 'the default ../shared/corpora'}"
             )
+        if doc_id not in cache:
+            cache[doc_id] = paragraphs(docs[doc_id].text)
+        paras = cache[doc_id]
+        if idx >= len(paras) or paragraph_hash(paras[idx].text) != r["hash"]:
+            # the splitter may have moved the paragraph: find it by its hash
+            moved = [p.index for p in paras if paragraph_hash(p.text) == r["hash"]]
+            idx = moved[0] if len(moved) == 1 else -1
+        if idx < 0:
+            raise ValueError(
+                f"{path}:{lineno}: record ({doc_id}, paragraph {r['para']}) no longer matches the "
+                f"corpus text (hash {r['hash']}); the corpus or the paragraph splitter changed. "
+                "Re-resolve the labels before training."
+            )
+        out.append(
+            LabeledParagraph(
+                doc=doc_id,
+                para=idx,
+                text=paras[idx].text,
+                labels=tuple(r["labels"]),
+                programs=tuple(r.get("programs", ())),
+                split=r.get("split", "train"),
+                meta=docs[doc_id].meta,
+                annotators=tuple(r.get("annotators", ())),
+            )
+        )
     return out

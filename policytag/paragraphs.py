@@ -292,7 +292,6 @@ def paragraphs(
     ['各位代表：', '现在，我代表国务院报告。', '（一）']
     """
     norm = text if isinstance(text, Normalized) else normalize(text)
-    t = norm.text
     lines, n_gaps = _lines(norm)
     lines = _drop_bottom_nav(_drop_top_nav(lines))
     block_mode = n_gaps >= 0.3 * max(len(lines) - 1, 1)

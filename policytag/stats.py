@@ -192,7 +192,7 @@ def share_difference(df, by: str, a, b, themes: Sequence[str] = THEMES, weight: 
 def program_stats(df, by: Optional[Union[str, Sequence[str]]] = None, time: Optional[str] = None):  # noqa: ANN001, ANN201
     """Program frequencies (mentions, paragraphs, documents) per group, with
     first and last appearance along ``time`` (e.g. ``"year"``)."""
-    pd = _pd()
+    _pd()
     if "programs" not in df.columns:
         raise KeyError("the tagged data has no 'programs' column")
     keep = ["doc_id", "programs"] + ([by] if isinstance(by, str) else list(by or [])) + ([time] if time else [])

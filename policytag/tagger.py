@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 import numpy as np
 
 from .model import ThemeModel, load_classifier
-from .normalize import Normalized, normalize
+from .normalize import normalize
 from .programs import Mention, ProgramMatcher
 
 __all__ = ["Tags", "ParagraphTags", "Tagger", "load", "default_model_path", "COMBINE_MODES"]

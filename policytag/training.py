@@ -20,7 +20,6 @@ Labels files:
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ import numpy as np
 from .evaluate import (FastTextBaseline, KeywordBaseline, MostFrequentLabelSet, multilabel_report,
                        rule_themes)
 from .classifier import PolicyThemeClassifier
+from .corpus import iter_json_lines
 from .model import save_classifier
 
 __all__ = ["LabeledSet", "read_labels", "select_params", "train", "evaluate_on_dev", "DEFAULT_GRID"]
@@ -73,21 +73,16 @@ def read_labels(path: Union[str, Path], corpus_root: Union[str, Path, None] = No
 
     path = Path(path)
     rows: list[tuple[str, list[str], str, str]] = []  # text, labels, split, group
-    with open(path, encoding="utf-8") as fh:
-        first = next((json.loads(line) for line in fh if line.strip()), None)
-    if first is None:
+    records = list(iter_json_lines(path))
+    if not records:
         raise ValueError(f"{path}: no records")
-    if "text" in first:
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    r = json.loads(line)
-                    rows.append((r["text"], list(r["labels"]), r.get("split", "train"),
-                                 str(r.get("group", f"row{lineno}"))))
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise ValueError(f"{path}:{lineno}: expected a JSON object with 'text' and 'labels' ({exc})")
+    if "text" in records[0][1]:
+        for lineno, r in records:
+            try:
+                rows.append((r["text"], list(r["labels"]), r.get("split", "train"),
+                             str(r.get("group", f"row{lineno}"))))
+            except (KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{lineno}: expected a JSON object with 'text' and 'labels' ({exc})") from exc
     else:
         from .datasets import load_labeled
 

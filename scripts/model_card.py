@@ -72,7 +72,7 @@ def main(path: str = str(ROOT / "models" / "policytag-themes")) -> int:
         "- Thresholds: per theme, maximising out-of-fold F1 on the training split (not tuned on dev, so the",
         "  dev figures below are not optimistic).",
         f"- Settings chosen by grouped cross-validation on the training split: `{json.dumps(meta['params'])}`",
-        f"- Thresholds: " + ", ".join(f"{t} {v:.3f}" for t, v in zip(model.themes_, model.thresholds_)),
+        "- Thresholds: " + ", ".join(f"{t} {v:.3f}" for t, v in zip(model.themes_, model.thresholds_)),
         "",
         "Selection (out-of-fold macro-F1 on the training split):",
         "",

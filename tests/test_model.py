@@ -1,7 +1,6 @@
 """The estimator, its scikit-learn conventions, and safe model files."""
 import json
 import pickle
-import shutil
 
 import numpy as np
 import pytest

@@ -1,5 +1,4 @@
 """Theme statistics on real tagged reports; the national trend the notebooks report."""
-import json
 import subprocess
 import sys
 
