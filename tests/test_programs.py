@@ -160,7 +160,7 @@ def test_precision_recall_against_annotations(matcher, corpus_root):
 
 
 def test_precision_recall_on_program_gold_standard(matcher, corpus_root):
-    """labeled/raw/pg01.*: 350 dev paragraphs whose programs were recorded exhaustively."""
+    """labeled/raw/pg01a.*, pg01b.*: 350 dev paragraphs whose programs were recorded exhaustively."""
     import json
     from pathlib import Path
 
@@ -169,13 +169,14 @@ def test_precision_recall_on_program_gold_standard(matcher, corpus_root):
     from policytag.evaluate import program_report
     from policytag.paragraphs import paragraphs
 
-    files = sorted((Path(__file__).resolve().parent.parent / "labeled" / "raw").glob("pg01.*.jsonl"))
+    files = sorted((Path(__file__).resolve().parent.parent / "labeled" / "raw").glob("pg01?.*.jsonl"))
     if not files:
         pytest.skip("no program gold standard yet")
     docs = {d.id: d for d in read_shared_corpora(corpus_root)}
     cache = {}
     items = []
-    for line in files[0].read_text(encoding="utf-8").splitlines():
+    lines = [line for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for line in lines:
         rec = json.loads(line)
         if rec["doc"] not in cache:
             cache[rec["doc"]] = {paragraph_hash(p.text): p.text for p in paragraphs(docs[rec["doc"]].text)}
