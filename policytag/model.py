@@ -16,6 +16,7 @@ SHA-256 manifest) by :func:`save_classifier` and read back by
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections import Counter
@@ -86,6 +87,7 @@ class _Featurizer:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.pop("_memo", None)
+        state.pop("_key_tables", None)
         return state
 
     # -- occurrences: (row, key) pairs per feature family ------------------------------
@@ -105,18 +107,15 @@ class _Featurizer:
         memo = self.__dict__.setdefault("_memo", {})
         if len(memo) > 500_000:
             memo.clear()
-        get = memo.get
-        flat: list[int] = []
-        lens = []
-        for toks in docs_tokens:
-            ids = [get(t, -9) for t in toks]
-            if -9 in ids:
-                for i, t in enumerate(toks):
-                    if ids[i] == -9:
-                        ids[i] = memo[t] = self._token_id(t)
-            flat.extend(ids)
-            lens.append(len(ids))
-        arr = np.asarray(flat, np.int64)
+        docs_tokens = [toks if isinstance(toks, list) else list(toks) for toks in docs_tokens]
+        lens = [len(toks) for toks in docs_tokens]
+        all_tokens = list(itertools.chain.from_iterable(docs_tokens))
+        flat = list(map(memo.get, all_tokens))  # one C-level pass; None where not yet seen
+        if None in flat:
+            for i, t in enumerate(all_tokens):
+                if flat[i] is None:
+                    flat[i] = memo[t] = self._token_id(t)
+        arr = np.fromiter(flat, np.int64, len(flat))
         doc = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
         end = arr == self._END
         ends_before = np.concatenate([[0], np.cumsum(end)]).astype(np.int64)  # ends before position i
@@ -213,13 +212,20 @@ class _Featurizer:
             return M
         return M.append_columns(np.asarray(rows, np.int64), np.asarray(cols, np.int64), 1.0)
 
-    def transform(self, docs_tokens, texts, sentences: bool = False, programs=None):  # noqa: ANN001, ANN201
-        """TF-IDF matrix of the texts; with ``sentences=True`` also the matrix of
-        their sentences and, for each sentence row, the text it belongs to.
+    def _tables(self) -> dict:
+        """Hash tables from n-gram keys to feature ids (built on first use, not saved)."""
+        tables = self.__dict__.get("_key_tables")
+        if tables is None:
+            tables = {"bi": _KeyTable(self.bi_keys, self.bi_feat)}
+            for n, keys in self.char_keys.items():
+                tables[n] = (_DirectTable if n == 1 else _KeyTable)(keys, self.char_feat[n])
+            self._key_tables = tables
+        return tables
 
-        ``programs`` gives, per text, the themes implied by the named programs
-        found in it (paragraph rows only)."""
+    def _occurrences(self, docs_tokens, texts):  # noqa: ANN001, ANN202
+        """Every feature occurrence: its text (row), sentence within the text, and feature id."""
         rows_d, rows_s, cols = [], [], []
+        tables = self._tables()
         ids, docs, sents = self._word_ids(docs_tokens)
         if len(ids):
             ok = ids >= 0
@@ -229,20 +235,29 @@ class _Featurizer:
         if len(self.bi_keys) and len(ids) > 1:
             ok = (ids[:-1] >= 0) & (ids[1:] >= 0) & (docs[:-1] == docs[1:])
             keys = ids[:-1][ok] * np.int64(1 << 31) + ids[1:][ok]
-            f = _lookup(self.bi_keys, self.bi_feat, keys)
+            f = tables["bi"].get(keys)
             good = f >= 0
             rows_d.append(docs[:-1][ok][good]); rows_s.append(sents[:-1][ok][good]); cols.append(f[good])
         if self.char_keys:
             cps, cdoc, csent = self._char_stream(texts)
-            for n, keys_vocab in self.char_keys.items():
+            for n in self.char_keys:
                 keys, pos = _han_keys(cps, n)
-                f = _lookup(keys_vocab, self.char_feat[n], keys.astype(np.int64))
+                f = tables[n].get(keys.astype(np.int64))
                 good = f >= 0
                 rows_d.append(cdoc[pos][good]); rows_s.append(csent[pos][good]); cols.append(f[good])
-        n_docs = len(texts)
         rd = np.concatenate(rows_d) if rows_d else np.zeros(0, np.int64)
         rs = np.concatenate(rows_s) if rows_s else np.zeros(0, np.int64)
         cc = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+        return rd, rs, cc
+
+    def transform(self, docs_tokens, texts, sentences: bool = False, programs=None):  # noqa: ANN001, ANN201
+        """TF-IDF matrix of the texts; with ``sentences=True`` also the matrix of
+        their sentences and, for each sentence row, the text it belongs to.
+
+        ``programs`` gives, per text, the themes implied by the named programs
+        found in it (paragraph rows only)."""
+        rd, rs, cc = self._occurrences(docs_tokens, texts)
+        n_docs = len(texts)
         M = self._with_programs(self._tfidf(rd, cc, n_docs), programs)
         if not sentences:
             return M
@@ -252,6 +267,37 @@ class _Featurizer:
         S = self._tfidf(inv, cc, len(uniq))
         owner = (uniq >> np.int64(20)).astype(np.int64)
         return M, S, owner
+
+    def score(self, docs_tokens, texts, coef_t: np.ndarray, sentences: bool = False,  # noqa: ANN001
+              programs=None) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """Linear scores without building a sparse matrix: what ``transform`` then a
+        product with ``coef_t`` (n_features, k) gives, in one sort of the occurrences.
+
+        Returns the text scores and, with ``sentences=True``, each text's best
+        sentence score (``-inf`` for a text with no sentence features).
+        """
+        n_rows, k = len(texts), coef_t.shape[1]
+        rd, rs, cc = self._occurrences(docs_tokens, texts)
+        F = np.int64(self.n_features)
+        para = np.zeros((n_rows, k))
+        best = np.full((n_rows, k), -np.inf) if sentences else None
+        if len(rd):
+            rows, scores = _group_scores(np.sort(rd * F + cc), F, coef_t, self.idf, self.sublinear_tf)
+            para[rows] = scores
+            if sentences:
+                S = np.int64(1) << np.int64(int(rs.max()).bit_length())  # sentences per text, rounded up
+                if float(n_rows) * float(F) * float(S) >= 2.0 ** 62:  # pragma: no cover - absurd sizes
+                    return _scores_from_rows(self.transform(docs_tokens, texts, True, programs), coef_t, True)
+                sids, scores = _group_scores(np.sort((rd * S + rs) * F + cc), F, coef_t, self.idf,
+                                             self.sublinear_tf)
+                np.maximum.at(best, sids // S, scores)
+        themes = getattr(self, "program_themes", ())
+        if themes and programs is not None:
+            for r, implied in enumerate(programs):
+                for j, t in enumerate(themes):
+                    if t in implied:
+                        para[r] += coef_t[self.program_base + j]
+        return para, best
 
     def _tfidf(self, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> "_Rows":
         import scipy.sparse as sp  # imported on first use: keeps `import policytag; load()` fast
@@ -333,21 +379,117 @@ class _Rows:
         return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
 
+class _KeyTable:
+    """Exact lookups of int64 keys (>= 0) in a vectorized open-addressing hash table.
+
+    Each probe round is one gather over the whole query array, so a batch of
+    millions of n-gram keys is looked up in a few numpy passes (a binary
+    search over the sorted vocabulary costs ~17 cache misses per key).
+    """
+
+    _MUL = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: np.ndarray, feats: np.ndarray) -> None:
+        keys = np.asarray(keys, np.int64)
+        feats = np.asarray(feats, np.int64)
+        bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 4))))  # load factor <= 1/4
+        self._shift = np.uint64(64 - bits)
+        self._mask = np.int64((1 << bits) - 1)
+        self._keys = np.full(1 << bits, -1, np.int64)
+        self._feats = np.full(1 << bits, -1, np.int64)
+        home = self._home(keys)
+        pending = np.arange(len(keys))
+        r = 0
+        while len(pending):  # linear probing, one round per probe offset
+            slot = (home[pending] + r) & self._mask
+            free = self._keys[slot] == -1
+            slots, first = np.unique(slot[free], return_index=True)
+            won = pending[free][first]
+            self._keys[slots] = keys[won]
+            self._feats[slots] = feats[won]
+            placed = np.zeros(len(keys), bool)
+            placed[won] = True
+            pending = pending[~placed[pending]]
+            r += 1
+        self._rounds = max(r, 1)
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return ((keys.astype(np.uint64) * self._MUL) >> self._shift).astype(np.int64)
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """Feature id of each key, or -1."""
+        out = np.full(len(keys), -1, np.int64)
+        if not len(keys):
+            return out
+        home = self._home(keys)
+        idx = np.arange(len(keys))
+        for r in range(self._rounds):
+            slot = (home + r) & self._mask
+            found = self._keys[slot]
+            hit = found == keys
+            out[idx[hit]] = self._feats[slot[hit]]
+            more = ~hit & (found != -1)
+            if not more.any():
+                break
+            idx, home, keys = idx[more], home[more], keys[more]
+        return out
+
+
+class _DirectTable:
+    """Lookups of small keys (single code points) in a dense array."""
+
+    def __init__(self, keys: np.ndarray, feats: np.ndarray) -> None:
+        keys = np.asarray(keys, np.int64)
+        self._table = np.full(int(keys.max()) + 2 if len(keys) else 1, -1, np.int64)
+        self._table[keys] = feats
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """Feature id of each key, or -1."""
+        return self._table[np.minimum(keys, len(self._table) - 1)]
+
+
+def _group_scores(key: np.ndarray, F: np.int64, coef_t: np.ndarray, idf: np.ndarray,
+                  sublinear: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of L2-normalized TF-IDF rows from sorted occurrence keys ``group * F + feature``.
+
+    Runs of equal keys give the term frequencies; runs of equal groups give
+    the rows of a CSR matrix that is already in order, so no further sort.
+    Returns the groups that have features and their scores (``rows @ coef_t``).
+    """
+    import scipy.sparse as sp
+
+    start = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    tf = np.diff(np.append(start, len(key)))
+    uk = key[start]
+    g, f = uk // F, uk % F
+    gstart = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
+    indptr = np.append(gstart, len(g))
+    v = (1.0 + np.log(tf)) if sublinear else tf.astype(np.float64)
+    v *= idf[f]
+    norms = np.sqrt(np.add.reduceat(v * v, gstart))
+    v /= np.repeat(norms, np.diff(indptr))
+    m = sp.csr_matrix((v, f, indptr), shape=(len(gstart), int(F)))
+    return g[gstart], np.asarray(m @ coef_t)
+
+
+def _scores_from_rows(feats, coef_t: np.ndarray, sentences: bool):  # noqa: ANN001, ANN202
+    if not sentences:
+        return np.asarray(feats.to_scipy() @ coef_t), None
+    M, S, owner = feats
+    para = np.asarray(M.to_scipy() @ coef_t)
+    best = np.full_like(para, -np.inf)
+    if len(owner):
+        np.maximum.at(best, owner, np.asarray(S.to_scipy() @ coef_t))
+    return para, best
+
+
 def _doc_freq(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique keys and the number of documents each occurs in."""
     if not len(keys):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     pairs = np.unique(np.stack([keys, docs.astype(np.int64)], axis=1), axis=0)
     return np.unique(pairs[:, 0], return_counts=True)
-
-
-def _lookup(vocab_keys: np.ndarray, vocab_feat: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Feature id of each key, or -1 (``vocab_keys`` sorted)."""
-    if not len(vocab_keys) or not len(keys):
-        return np.full(len(keys), -1, np.int64)
-    i = np.searchsorted(vocab_keys, keys)
-    i = np.minimum(i, len(vocab_keys) - 1)
-    return np.where(vocab_keys[i] == keys, vocab_feat[i], -1)
 
 
 def _clean_tokens(tokens: Iterable[str]) -> list[str]:
@@ -394,6 +536,7 @@ class _ThemeScorer:
         state = dict(self.__dict__)
         state.pop("_tokenizer", None)  # rebuilt on demand in worker processes
         state.pop("_matcher", None)
+        state.pop("_coef_t_cache", None)
         return state
 
     def _get_tokenizer(self):  # noqa: ANN202
@@ -446,6 +589,29 @@ class _ThemeScorer:
             programs = self._program_themes(clean)
         return self.featurizer_.transform(toks, clean, sentences=self.sentence_pooling, programs=programs)
 
+    def _coef_t(self) -> np.ndarray:
+        """``coef_.T`` as a contiguous (n_features, n_themes) array, cached per ``coef_``."""
+        cached = self.__dict__.get("_coef_t_cache")
+        if cached is None or cached[0] is not self.coef_:
+            cached = self._coef_t_cache = (self.coef_, np.ascontiguousarray(self.coef_.T, dtype=np.float64))
+        return cached[1]
+
+    def _decision(self, texts: Sequence[str], normalized: bool = False, programs=None) -> np.ndarray:  # noqa: ANN001
+        """Scores before calibration, computed without materializing the feature matrix."""
+        from .normalize import normalize
+
+        clean = list(texts) if normalized else [normalize(t).text for t in texts]
+        cut = self._get_tokenizer().cut
+        toks = [cut(t) for t in clean]
+        if programs is None:
+            programs = self._program_themes(clean)
+        para, best = self.featurizer_.score(toks, clean, self._coef_t(), self.sentence_pooling, programs)
+        para += self.intercept_
+        if best is None:
+            return para
+        best += self.intercept_
+        return para + np.where(np.isfinite(best), best, para)
+
     def _pooled(self, feats, coef: np.ndarray, intercept) -> np.ndarray:  # noqa: ANN001
         """Scores of the paragraphs (plus their best sentence with pooling)."""
         if not self.sentence_pooling:
@@ -473,7 +639,7 @@ class _ThemeScorer:
     def decision_function(self, X) -> np.ndarray:  # noqa: ANN001
         """Scores before calibration, shape (n_samples, n_themes)."""
         self._check_fitted()
-        return self._scores(self._features(self._texts(X)))
+        return self._decision(self._texts(X))
 
     def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
         """Calibrated probability of each theme, shape (n_samples, n_themes)."""

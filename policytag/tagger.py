@@ -115,7 +115,7 @@ class Tagger:
         clf = self.classifier
         if texts:
             implied = [{t for m in ms for t in m.themes} for ms in mentions]
-            probs = clf._proba_from_scores(clf._scores(clf._features(texts, normalized=True, programs=implied)))
+            probs = clf._proba_from_scores(clf._decision(texts, normalized=True, programs=implied))
         else:
             probs = np.zeros((0, len(self.themes)))
         decided = probs >= clf.thresholds_

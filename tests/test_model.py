@@ -4,6 +4,8 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policytag import THEMES
 from policytag.classifier import PolicyThemeClassifier
@@ -175,3 +177,28 @@ def test_shipped_model_loads_and_is_data_only():
     assert m.themes_ == THEMES
     meta = m.metadata_
     assert meta["dev"]["classifier"]["macro"]["f1"] >= 0.80
+
+
+def test_fast_scoring_equals_the_feature_matrix_product(small_data):
+    """Scoring sorts feature occurrences instead of building the TF-IDF matrix:
+    it must give what the matrix product gives, on real paragraphs and edge cases."""
+    from policytag import load
+
+    clf = load().classifier
+    X = small_data[0][:400] + ["", "。。。", "abc", "各位代表：", "发展。" * 300]
+    fast = clf._decision(X)
+    slow = clf._scores(clf._features(X))
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.integers(0, 2**58), max_size=300), st.lists(st.integers(0, 2**58), max_size=300))
+def test_key_table_finds_exactly_the_keys_it_holds(keys, queries):
+    from policytag.model import _KeyTable
+
+    keys = np.array(sorted(keys), np.int64)
+    feats = np.arange(len(keys), dtype=np.int64) * 7
+    table = _KeyTable(keys, feats)
+    q = np.array(list(keys) + queries, np.int64)
+    want = {int(k): int(f) for k, f in zip(keys, feats)}
+    assert table.get(q).tolist() == [want.get(int(k), -1) for k in q]
