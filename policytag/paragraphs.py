@@ -136,9 +136,9 @@ def is_furniture(line: str) -> bool:
         return True
     if len(s) < 100 and (_META_PREFIX.search(s) or _META_ANYWHERE.search(s)):
         return True
-    if _DATE_LINE.match(s) and len(s) < 40:
+    if len(s) < 40 and _DATE_LINE.match(s):
         return True
-    if _NAV.search(s) and len(s) < 80:
+    if len(s) < 80 and _NAV.search(s):
         return True
     if len(s) <= 30 and _BYLINE.match(s):
         return True
