@@ -387,10 +387,14 @@ class ProgramMatcher:
     def _pattern_candidates(self, text: str, keep) -> list:  # noqa: ANN001
         n_kept = len(keep)
         out = []
-        keep_arr = np.asarray(keep)
+        identity = isinstance(keep, range)  # nothing was stripped: positions are unchanged
+        keep_arr = None if identity else np.asarray(keep)
 
         def add(s: int, e: int, name: str) -> None:
-            ss, ee = int(np.searchsorted(keep_arr, s)), int(np.searchsorted(keep_arr, e))
+            if identity:
+                ss, ee = s, e
+            else:
+                ss, ee = int(np.searchsorted(keep_arr, s)), int(np.searchsorted(keep_arr, e))
             if ee <= ss:
                 return
             key = _QUOTE_OR_NL.sub("", name)
