@@ -39,15 +39,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _timed(fn, *args, repeat: int = 1):  # noqa: ANN001, ANN202
-    best = None
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn(*args)
-        dt = time.perf_counter() - t0
-        best = dt if best is None else min(best, dt)
-    return best, out
+def _timed(fn) -> float:  # noqa: ANN001
+    """Wall seconds of one call (the rounds in ``main`` keep the best)."""
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
 
 
 # Runs a command and prints the peak RSS (KB) of its process tree.  A process
@@ -134,7 +130,7 @@ def main(argv=None) -> int:  # noqa: ANN001
     best: dict[str, float] = {}
     for _ in range(args.rounds):
         for name, fn in runs.items():
-            t, _ = _timed(fn)
+            t = _timed(fn)
             best[name] = min(best.get(name, t), t)
     t_jieba, t_tok, t_ours, t_clf = best["jieba"], best["tok"], best["ours"], best["clf"]
     t_ft = best.get("ft")

@@ -198,19 +198,25 @@ class _Featurizer:
         self.n_features += len(self.program_themes)
         self.idf = np.concatenate([self.idf, np.ones(len(self.program_themes))])
 
-    def _with_programs(self, M: "_Rows", programs) -> "_Rows":  # noqa: ANN001
+    def _program_entries(self, programs) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+        """(row, column) of each program feature that is on: per text, the columns of the
+        themes its named programs imply (rows ascending, columns ascending within a row)."""
         themes = getattr(self, "program_themes", ())
-        if not themes or programs is None:
+        rows: list[int] = []
+        cols: list[int] = []
+        if themes and programs is not None:
+            index = {t: self.program_base + j for j, t in enumerate(themes)}
+            for r, implied in enumerate(programs):
+                for c in sorted({index[t] for t in implied if t in index}):
+                    rows.append(r)
+                    cols.append(c)
+        return np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+
+    def _with_programs(self, M: "_Rows", programs) -> "_Rows":  # noqa: ANN001
+        rows, cols = self._program_entries(programs)
+        if not len(rows):
             return M
-        index = {t: self.program_base + j for j, t in enumerate(themes)}
-        rows, cols = [], []
-        for r, implied in enumerate(programs):
-            for c in sorted({index[t] for t in implied if t in index}):
-                rows.append(r)
-                cols.append(c)
-        if not rows:
-            return M
-        return M.append_columns(np.asarray(rows, np.int64), np.asarray(cols, np.int64), 1.0)
+        return M.append_columns(rows, cols, 1.0)
 
     def _tables(self) -> dict:
         """Hash tables from n-gram keys to feature ids (built on first use, not saved)."""
@@ -291,12 +297,8 @@ class _Featurizer:
                 sids, scores = _group_scores(np.sort((rd * S + rs) * F + cc), F, coef_t, self.idf,
                                              self.sublinear_tf)
                 np.maximum.at(best, sids // S, scores)
-        themes = getattr(self, "program_themes", ())
-        if themes and programs is not None:
-            for r, implied in enumerate(programs):
-                for j, t in enumerate(themes):
-                    if t in implied:
-                        para[r] += coef_t[self.program_base + j]
+        rows, cols = self._program_entries(programs)
+        np.add.at(para, rows, coef_t[cols])  # a program feature's TF-IDF value is 1
         return para, best
 
     def _tfidf(self, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> "_Rows":
@@ -347,10 +349,6 @@ class _Rows:
     @property
     def shape(self) -> tuple[int, int]:
         return self.n_rows, self.n_cols
-
-    def dot(self, coef: np.ndarray) -> np.ndarray:
-        """``self @ coef.T`` for a dense (k, n_cols) coefficient matrix."""
-        return np.asarray(self.to_scipy() @ np.atleast_2d(coef).T)
 
     def take(self, rows: np.ndarray) -> "_Rows":
         rows = np.asarray(rows, dtype=np.int64)
@@ -473,7 +471,18 @@ def _group_scores(key: np.ndarray, F: np.int64, coef_t: np.ndarray, idf: np.ndar
     return g[gstart], np.asarray(m @ coef_t)
 
 
+def _pool(para: np.ndarray, best: Optional[np.ndarray], intercept) -> np.ndarray:  # noqa: ANN001
+    """Paragraph score plus its best sentence's score (the paragraph's own score again
+    when it has no sentence with features); ``best`` None means no pooling."""
+    para = para + intercept
+    if best is None:
+        return para
+    best = best + intercept
+    return para + np.where(np.isfinite(best), best, para)
+
+
 def _scores_from_rows(feats, coef_t: np.ndarray, sentences: bool):  # noqa: ANN001, ANN202
+    """Text scores and best sentence scores from the matrices of ``transform``."""
     if not sentences:
         return np.asarray(feats.to_scipy() @ coef_t), None
     M, S, owner = feats
@@ -578,8 +587,9 @@ class _ThemeScorer:
             matcher = self._matcher = ProgramMatcher()
         return [{t for m in matcher.find(text) for t in m.themes} for text in clean]
 
-    def _features(self, texts: Sequence[str], normalized: bool = False, programs=None):  # noqa: ANN001, ANN202
-        """Features of texts; ``programs`` (themes implied per text) saves re-matching."""
+    def _prepare(self, texts: Sequence[str], normalized: bool, programs):  # noqa: ANN001, ANN202
+        """Normalized texts, their tokens, and the themes their programs imply
+        (``programs`` given by the caller saves re-matching)."""
         from .normalize import normalize
 
         clean = list(texts) if normalized else [normalize(t).text for t in texts]
@@ -587,6 +597,11 @@ class _ThemeScorer:
         toks = [cut(t) for t in clean]
         if programs is None:
             programs = self._program_themes(clean)
+        return toks, clean, programs
+
+    def _features(self, texts: Sequence[str], normalized: bool = False, programs=None):  # noqa: ANN001, ANN202
+        """The TF-IDF matrix (and sentence matrix with pooling) of texts."""
+        toks, clean, programs = self._prepare(texts, normalized, programs)
         return self.featurizer_.transform(toks, clean, sentences=self.sentence_pooling, programs=programs)
 
     def _coef_t(self) -> np.ndarray:
@@ -598,32 +613,14 @@ class _ThemeScorer:
 
     def _decision(self, texts: Sequence[str], normalized: bool = False, programs=None) -> np.ndarray:  # noqa: ANN001
         """Scores before calibration, computed without materializing the feature matrix."""
-        from .normalize import normalize
-
-        clean = list(texts) if normalized else [normalize(t).text for t in texts]
-        cut = self._get_tokenizer().cut
-        toks = [cut(t) for t in clean]
-        if programs is None:
-            programs = self._program_themes(clean)
+        toks, clean, programs = self._prepare(texts, normalized, programs)
         para, best = self.featurizer_.score(toks, clean, self._coef_t(), self.sentence_pooling, programs)
-        para += self.intercept_
-        if best is None:
-            return para
-        best += self.intercept_
-        return para + np.where(np.isfinite(best), best, para)
+        return _pool(para, best, self.intercept_)
 
     def _pooled(self, feats, coef: np.ndarray, intercept) -> np.ndarray:  # noqa: ANN001
-        """Scores of the paragraphs (plus their best sentence with pooling)."""
-        if not self.sentence_pooling:
-            return feats.dot(coef) + intercept
-        M, S, owner = feats
-        para = M.dot(coef) + intercept
-        if not len(owner):
-            return para
-        sent = S.dot(coef) + intercept
-        best = np.full_like(para, -np.inf)
-        np.maximum.at(best, owner, sent)
-        return para + np.where(np.isfinite(best), best, para)
+        """Scores of the paragraphs (plus their best sentence with pooling) from feature matrices."""
+        para, best = _scores_from_rows(feats, np.atleast_2d(coef).T, self.sentence_pooling)
+        return _pool(para, best, intercept)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):

@@ -116,6 +116,7 @@ def cmd_check(args):
     docs = _all_paragraphs(args.corpus)
     seen = set()
     errors = 0
+    program_batch = batch.startswith("pg")  # program gold standard: no theme labels
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
@@ -135,7 +136,6 @@ def cmd_check(args):
                 print(f"{path}:{lineno}: hash mismatch for {key}")
                 errors += 1
             bad = [t for t in r.get("labels", []) if t not in THEMES]
-            program_batch = batch.startswith("pg")  # program gold standard: no theme labels
             if not program_batch and (bad or not isinstance(r.get("labels"), list)):
                 print(f"{path}:{lineno}: labels must be a list of {THEMES}, got {r.get('labels')}")
                 errors += 1

@@ -48,7 +48,7 @@ def test_most_frequent_label_set_and_keyword_baseline():
     assert P[0, THEMES.index("ecology")] == 1 and P[1].sum() == 0
 
 
-def test_rule_themes_and_program_report(shipped):
+def test_rule_themes_and_program_report():
     from policytag import ProgramMatcher
 
     m = ProgramMatcher()
