@@ -1,6 +1,7 @@
 """Annotation tooling for labeled/ (sampling, showing batches, checking files).
 
   python scripts/annotate.py sample            # (once) draw the batches
+  python scripts/annotate.py sample-programs pg03 --double pg04   # program gold
   python scripts/annotate.py show b01 [--from K --to K]
   python scripts/annotate.py check labeled/raw/b01.A1.jsonl
 
@@ -80,6 +81,42 @@ def cmd_sample(args):
         for r in sorted(double):
             fh.write("\t".join(map(str, r)) + "\n")
     print(f"{len(picked)} paragraphs in {n_batches} batches of <= {size}; {len(double)} double-labelled")
+
+
+def _write_batch(name, rows):
+    with open(BATCHES / f"{name}.tsv", "w", encoding="utf-8") as fh:
+        fh.write("doc\tpara\thash\n")
+        for r in sorted(rows):
+            fh.write("\t".join(map(str, r)) + "\n")
+
+
+def cmd_sample_programs(args):
+    """A fresh program gold batch: dev paragraphs not in any earlier pg batch.
+
+    Drawn at random (seeded) from the labelled dev split, without looking at the
+    text; split into two halves for two annotators, and every ``--every``-th
+    paragraph also goes to a double-reading batch.
+    """
+    rng = random.Random(args.seed)
+    taken = set()
+    for f in BATCHES.glob("pg*.tsv"):
+        taken |= {(d, p) for d, p, _ in _read_batch(f.stem)}
+    dev = []
+    with open(ROOT / "labeled" / "paragraphs.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["split"] == "dev" and (r["doc"], r["para"]) not in taken:
+                dev.append((r["doc"], r["para"], r["hash"]))
+    picked = sorted(rng.sample(sorted(dev), min(args.n, len(dev))))
+    order = picked[:]
+    rng.shuffle(order)
+    half = len(order) // 2
+    _write_batch(f"{args.name}a", order[:half])
+    _write_batch(f"{args.name}b", order[half:])
+    double = picked[::args.every]
+    _write_batch(args.double, double)
+    print(f"{len(picked)} of {len(dev)} untaken dev paragraphs -> {args.name}a ({half}), "
+          f"{args.name}b ({len(order) - half}); {len(double)} in {args.double}")
 
 
 def _read_batch(name):
@@ -167,6 +204,12 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("sample")
     s.add_argument("--batches", type=int, default=10)
+    s = sub.add_parser("sample-programs", help="draw a fresh program gold batch from dev")
+    s.add_argument("name", help="batch name, e.g. pg03 (writes pg03a, pg03b)")
+    s.add_argument("--n", type=int, default=300)
+    s.add_argument("--double", required=True, help="name of the double-reading batch, e.g. pg04")
+    s.add_argument("--every", type=int, default=5)
+    s.add_argument("--seed", type=int, default=20261123)
     s = sub.add_parser("show")
     s.add_argument("batch")
     s.add_argument("--from", dest="start", type=int)
@@ -174,7 +217,7 @@ def main(argv=None):
     s = sub.add_parser("check")
     s.add_argument("file")
     args = ap.parse_args(argv)
-    return {"sample": cmd_sample, "show": cmd_show, "check": cmd_check}[args.cmd](args) or 0
+    return {"sample": cmd_sample, "sample-programs": cmd_sample_programs, "show": cmd_show, "check": cmd_check}[args.cmd](args) or 0
 
 
 if __name__ == "__main__":
