@@ -68,7 +68,7 @@ def cmd_paragraphs(args: argparse.Namespace) -> int:
 def cmd_programs(args: argparse.Namespace) -> int:
     from .programs import ProgramMatcher, discover
 
-    matcher = ProgramMatcher(user_files=args.gazetteer or ())
+    matcher = ProgramMatcher(user_files=args.gazetteer or (), include_concepts=args.include_concepts)
     items = list(args.input)
     if items and items[0] == "list":
         for p in matcher.programs:
@@ -299,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="*", help="text, file, '-', or the word 'list' / 'discover' followed by corpora")
     p.add_argument("--gazetteer", action="append", metavar="FILE", help="extra gazetteer file (TOML or TSV); repeatable")
     p.add_argument("--format", choices=("jsonl", "tsv"), default="jsonl", help="output format (default jsonl)")
+    p.add_argument("--include-concepts", action="store_true",
+                   help="also report gazetteer entries of category 'concept' (ideology and theory names, "
+                   "guiding concepts, national goals: 新发展理念, 中国式现代化, 新常态 …), which are not programs")
     p.add_argument("--min-count", type=int, default=2, help="discover: minimum occurrences (default 2)")
     p.add_argument("--top", type=int, default=100, help="discover: how many candidates to print (default 100)")
     p.add_argument("--text-field", help="discover: text field of .jsonl/.csv input")

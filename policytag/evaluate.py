@@ -270,6 +270,6 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
         "recall": tp_gold / n_gold if n_gold else 0.0,
         "found": n_pred,
         "annotated": n_gold,
-        "false_positives": false_pos.most_common(30),
-        "missed": missed.most_common(30),
+        "false_positives": false_pos.most_common(),
+        "missed": missed.most_common(),
     }

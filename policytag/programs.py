@@ -34,7 +34,12 @@ except ModuleNotFoundError:  # pragma: no cover
 
 __all__ = ["Program", "Mention", "Gazetteer", "ProgramMatcher", "Candidate", "discover"]
 
-CATEGORIES = ("strategy", "campaign", "reform", "project", "plan", "slogan")
+CATEGORIES = ("strategy", "campaign", "reform", "project", "plan", "slogan", "concept")
+# "concept": ideology and theory names, guiding concepts and national goals
+# (习近平新时代中国特色社会主义思想, 新发展理念, 中国式现代化, 新常态 ...).  They are
+# kept in the gazetteer so a user can count them, but they are not programs by
+# labeled/GUIDE.md's definition, so the matcher skips them unless asked.
+CONCEPT = "concept"
 LEVELS = ("national", "provincial", "city", "district")
 _THEMES = ("innovation", "openness", "ecology", "governance", "livelihood")
 _QUOTES = "“”‘’\"'「」『』"
@@ -231,6 +236,19 @@ _NUMBERED_QUOTED = re.compile(
     rf"“(?P<body>(?:[{_CN_NUM}]+|\d{{1,6}})[^“”，。；：、\s]{{0,10}}?)”"
     r"(?P<tail>(?:发展)?(?:战略体系|战略|工程|行动|计划|改革|总体工作部署|工作部署|目标|体系|攻坚战)?)"
 )
+# Quoted numbered phrases that are not programs: streaks of records ("18连增",
+# "二十二连丰") and spans of time ("15分钟", "一刻钟" service circles) ...
+_NOT_A_PROGRAM = re.compile(
+    rf"(?:[{_CN_NUM}]+|\d+)(?:连[增丰升涨冠胜降]|分钟|小时|刻钟|秒)$"
+)
+# ... and phrases the text criticises or rejects: 反对“一切向钱看”, 搞“两个中国”,
+# 切忌搞“一刀切”, 解决企业之间的“三角债”, “四风”问题 (the guide excludes criticised
+# phenomena).  Only for quoted templates with no program word after the quote.
+_CRITICISED_BEFORE = re.compile(
+    r"(?:反对|搞(?![好活])|切忌|防止|杜绝|克服|纠正|整治|摆脱|破解|清理|遏制|抵制|根治|解决|制造|鼓吹)"
+    r"[^，。；：“”]{0,6}“$"
+)
+_CRITICISED_AFTER = re.compile(r"(?:问题|现象|困境|阴谋|倾向|顽疾|之风|歪风|论调)")
 _QUOTE_OR_NL = re.compile(r"[“”‘’\"'「」『』\n]")
 _PATTERN_HINT = re.compile(r"五|“|[一二三四五六七八九十百千两双]大")
 _PROGRAM_WORD_AFTER = re.compile(r"理念|战略|工程|行动|政策|改革|目标|工作|建设|试点|任务|要求|方针")
@@ -262,7 +280,13 @@ class ProgramMatcher:
         Extra gazetteer files (TOML or TSV) whose entries are added to it.
     patterns:
         Also report templated names not in the gazetteer (numbered slogans in
-        quotes, "X大工程", five-year plans).
+        quotes, "X大工程", five-year plans).  A quoted template is skipped where
+        the text criticises it (反对“…”, 搞“一刀切”, “四风”问题), where it is a
+        streak ("18连增") or a span of time ("15分钟"): these are not programs.
+    include_concepts:
+        Also report gazetteer entries of category ``"concept"`` (ideology and
+        theory names, guiding concepts and national goals such as 新发展理念,
+        中国式现代化, 新常态), which are not programs by the annotation guide.
 
     Building the automaton happens on first use, not in ``__init__``.
 
@@ -276,10 +300,12 @@ class ProgramMatcher:
         gazetteer: Optional[Gazetteer] = None,
         user_files: Sequence[Union[str, Path]] = (),
         patterns: bool = True,
+        include_concepts: bool = False,
     ) -> None:
         self.gazetteer = gazetteer
         self.user_files = tuple(user_files)
         self.patterns = patterns
+        self.include_concepts = include_concepts
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
@@ -297,6 +323,8 @@ class ProgramMatcher:
 
         A = ahocorasick.Automaton()
         for p in self._gaz:
+            if p.category == CONCEPT and not self.include_concepts:
+                continue
             for s in p.surface_forms:
                 key = _surface_key(s)
                 if len(key) >= 2:
@@ -375,6 +403,8 @@ class ProgramMatcher:
         chosen.sort(key=lambda c: c[0])
         out = []
         for s, e, key, prog, source in chosen:
+            if prog is not None and prog.category == CONCEPT and not self.include_concepts:
+                continue  # a template that spelled a concept's name
             o_start = int(offsets[keep[s]])
             o_end = int(offsets[keep[e - 1]]) + 1
             if prog is not None:
@@ -408,7 +438,10 @@ class ProgramMatcher:
         for m in _NUMBERED_QUOTED.finditer(text):
             body = m.group("body")
             name = body + m.group("tail")
-            if not _HAN.search(name) or len(body) < 2:
+            if not _HAN.search(name) or len(body) < 2 or _NOT_A_PROGRAM.match(body):
+                continue
+            if not m.group("tail") and (_CRITICISED_BEFORE.search(text, max(0, m.start() - 8), m.start() + 1)
+                                        or _CRITICISED_AFTER.match(text, m.end())):
                 continue
             add(m.start(), m.end(), name)
         for m in _BIG_PROJECT.finditer(text):

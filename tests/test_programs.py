@@ -228,3 +228,37 @@ def test_program_gold_standard_agreement_between_annotators():
     print(f"program annotators: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f} ({n1} vs {n2})")
     assert (n1, n2) == (80, 93)
     assert round(f1, 3) == 0.873  # the figure stated in labeled/README.md
+
+
+def test_concepts_are_reported_only_on_request():
+    """Ideology/theory names and national goals are gazetteer entries of category
+    "concept" (GUIDE.md: not named programs); numbered political slogans stay."""
+    text = "坚持以习近平新时代中国特色社会主义思想为指导，贯彻新发展理念，推进中国式现代化，深刻领悟“两个确立”。"
+    default = [m.name for m in ProgramMatcher().find(text)]
+    assert default == ["两个确立"]
+    every = [m.name for m in ProgramMatcher(include_concepts=True).find(text)]
+    assert every == ["习近平新时代中国特色社会主义思想", "新发展理念", "中国式现代化", "两个确立"]
+    assert {m.category for m in ProgramMatcher(include_concepts=True).find(text)} == {"concept", "slogan"}
+
+
+@pytest.mark.parametrize("text", [
+    "切忌在工作中搞“一刀切”，切实为基层松绑",
+    "要反对“一切向钱看”、损公肥私的思想",
+    "采取积极措施解决企业之间的“三角债”，提高资金使用效益",
+    "一些部门“四风”问题依然存在",
+    "油菜产量实现“18连增”",
+    "粮食生产实现“二十二连丰”",
+    "建设“15分钟”就业服务圈",
+])
+def test_quoted_phrases_that_are_not_programs(text):
+    assert ProgramMatcher().find(text) == []
+
+
+@pytest.mark.parametrize("text,name", [
+    ("实施“1433”发展战略体系", "1433发展战略体系"),
+    ("深入实施“八大行动”", "八大行动"),
+    ("坚决打好“三大攻坚战”", "三大攻坚战"),
+    ("全面落实“六稳”“六保”任务", "六稳"),
+])
+def test_quoted_programs_still_found(text, name):
+    assert name in [m.name for m in ProgramMatcher().find(text)]
