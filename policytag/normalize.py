@@ -168,11 +168,33 @@ def _space_spans(text: str) -> _Spans:
             yield s + 1, e
 
 
+_MOJIBAKE_HINT = re.compile(r"[?(]")  # every _MOJIBAKE match holds one of these
+
+
+def _mojibake_spans(text: str) -> _Spans:
+    """_MOJIBAKE's matches, searched only in the lines that hold a "?" or "(".
+
+    A match never crosses a line break, and the regex (whose alternatives
+    start with an optional-looking class) is slow to scan across the long
+    clean lines of a report, which rarely hold either character.
+    """
+    pos = 0
+    for h in _MOJIBAKE_HINT.finditer(text):
+        if h.start() < pos:
+            continue
+        start = text.rfind("\n", 0, h.start()) + 1
+        end = text.find("\n", h.start())
+        end = len(text) if end < 0 else end
+        for m in _MOJIBAKE.finditer(text, max(start, pos), end):
+            yield m.span()
+        pos = end + 1
+
+
 _CLEANUP_STEPS: tuple[Callable[[str], _Spans], ...] = (
     _regex_spans(_PAYWALL),
     _space_spans,
     _regex_spans(_PINYIN),
-    _regex_spans(_MOJIBAKE),
+    _mojibake_spans,
 )
 
 

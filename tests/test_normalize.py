@@ -108,3 +108,12 @@ def test_offsets_monotonic_and_in_range(text):
 @settings(max_examples=300, deadline=None)
 def test_never_raises_on_any_unicode(text):
     normalize(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="发展?？()（）\nabcāǎ;：。，  ", max_size=80))
+def test_mojibake_search_by_lines_finds_what_the_whole_text_search_finds(text):
+    import importlib
+
+    mod = importlib.import_module("policytag.normalize")
+    assert list(mod._mojibake_spans(text)) == [m.span() for m in mod._MOJIBAKE.finditer(text)]
