@@ -159,44 +159,56 @@ def test_precision_recall_against_annotations(matcher, corpus_root):
     assert r["precision"] >= 0.70 and r["recall"] >= 0.65
 
 
-def test_precision_recall_on_program_gold_standard(matcher, corpus_root):
-    """labeled/raw/pg01a.*, pg01b.*: 350 dev paragraphs whose programs were recorded exhaustively."""
+def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
+    """(paragraph text, annotated programs) of the program gold files matching ``pattern``."""
     import json
     from pathlib import Path
 
     from policytag.corpus import read_shared_corpora
     from policytag.datasets import paragraph_hash
-    from policytag.evaluate import program_report
     from policytag.paragraphs import paragraphs
 
-    files = sorted((Path(__file__).resolve().parent.parent / "labeled" / "raw").glob("pg01?.*.jsonl"))
+    files = sorted((Path(__file__).resolve().parent.parent / "labeled" / "raw").glob(pattern))
     if not files:
-        pytest.skip("no program gold standard yet")
+        pytest.skip(f"no program gold standard {pattern}")
     docs = {d.id: d for d in read_shared_corpora(corpus_root)}
-    cache = {}
+    cache: dict = {}
     items = []
-    lines = [line for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for line in lines:
-        rec = json.loads(line)
-        if rec["doc"] not in cache:
-            cache[rec["doc"]] = {paragraph_hash(p.text): p.text for p in paragraphs(docs[rec["doc"]].text)}
-        items.append((cache[rec["doc"]][rec["hash"]], rec["programs"]))
+    for f in files:
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            if rec["doc"] not in cache:
+                cache[rec["doc"]] = {paragraph_hash(p.text): p.text for p in paragraphs(docs[rec["doc"]].text)}
+            items.append((cache[rec["doc"]][rec["hash"]], rec["programs"]))
+    return items
+
+
+# Measured 2026-11-22/23 (labeled/README.md, "Program gold standard"); each floor is
+# the measured figure minus a small margin, so a regression of the matcher fails.
+# The targets (0.95 / 0.90) are not met; see the closing note of the programs issue.
+#   pg01 (350 paragraphs, 521 mentions; its errors were studied to design the
+#   concept category and the criticised-template filter)
+#   pg03 (300 fresh paragraphs, 479 mentions; never used to change the matcher)
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.78, 0.55), "pg03?.*.jsonl": (0.70, 0.54)}
+
+
+@pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
+def test_precision_recall_on_program_gold_standard(matcher, corpus_root, pattern):
+    """Exhaustive program annotation of dev paragraphs (labeled/GUIDE.md, "Program gold standard")."""
+    from policytag.evaluate import program_report
+
+    items = _program_gold(pattern, corpus_root)
     assert len(items) >= 300
     r = program_report(items, matcher)
-    print(f"program gold standard: precision {r['precision']:.3f} recall {r['recall']:.3f} "
+    print(f"{pattern}: precision {r['precision']:.3f} recall {r['recall']:.3f} "
           f"({r['found']} found, {r['annotated']} annotated)")
-    assert r["precision"] >= PG01_FLOOR[0] and r["recall"] >= PG01_FLOOR[1]
+    floor = GOLD_FLOORS[pattern]
+    assert r["precision"] >= floor[0] and r["recall"] >= floor[1]
 
 
-# Measured 2026-11-22 on pg01a+pg01b (350 paragraphs, 521 annotated mentions):
-# precision 0.748, recall 0.576; the floor is that minus a small margin, so a
-# regression of the matcher fails.  The targets (0.95 / 0.90) are not met; see
-# the closing note of the programs issue for what the errors are.
-PG01_FLOOR = (0.72, 0.55)
-
-
-def test_program_gold_standard_agreement_between_annotators():
-    """pg02: every sixth pg01 paragraph read again independently (labeled/README.md figures)."""
+def _agreement(primary_pattern: str, second_pattern: str) -> tuple:
     import json
     from pathlib import Path
 
@@ -212,10 +224,10 @@ def test_program_gold_standard_agreement_between_annotators():
                 out[(r["doc"], r["para"])] = [_surface_key(p) for p in r["programs"]]
         return out
 
-    primary, second = load("pg01?.*.jsonl"), load("pg02.*.jsonl")
+    primary, second = load(primary_pattern), load(second_pattern)
     if not second:
         pytest.skip("no second program annotation")
-    assert set(second) <= set(primary) and len(second) == 59
+    assert set(second) <= set(primary)
 
     def found(xs: list, ys: list) -> int:
         return sum(any(x in y or y in x for y in ys) for x in xs)
@@ -226,8 +238,14 @@ def test_program_gold_standard_agreement_between_annotators():
     recall = sum(found(primary[k], second[k]) for k in second) / n1
     f1 = 2 * precision * recall / (precision + recall)
     print(f"program annotators: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f} ({n1} vs {n2})")
-    assert (n1, n2) == (80, 93)
-    assert round(f1, 3) == 0.873  # the figure stated in labeled/README.md
+    return len(second), n1, n2, round(f1, 3)
+
+
+def test_program_gold_standard_agreement_between_annotators():
+    """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, read again
+    independently (the figures stated in labeled/README.md)."""
+    assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
+    assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
 
 
 def test_concepts_are_reported_only_on_request():
