@@ -229,6 +229,7 @@ _PLAN_ORD = {"六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "�
 # "十四五" followed by a plan word, or quoted; "第十四个五年规划"
 _PLAN = re.compile(
     r"(?P<q>“)?(?P<n>十[一二三四五六]|[六七八九十])五(?(q)”|(?=规划|计划|时期|期间|末|初|以来|开局|收官|目标|发展))"
+    r"(?!普法)"  # “九五”普法: the legal-education plans are numbered on their own
     r"(?P<suffix>规划|计划)?"
     r"|第(?P<n2>[一二三四五六七八九十]{1,3})个五年(?P<s2>规划|计划)"
 )
@@ -398,6 +399,8 @@ class ProgramMatcher:
                 continue
             if c[4] == "gazetteer" and not self._plausible_short(text, keep, stripped, s, e):
                 continue
+            if stripped.startswith("普法", e) and (c[3] is None or c[3].category == "plan"):
+                continue  # “七五”普法 is the legal-education plan, not the five-year plan
             taken[s:e] = b"\x01" * (e - s)
             chosen.append(c)
         chosen.sort(key=lambda c: c[0])

@@ -280,3 +280,8 @@ def test_quoted_phrases_that_are_not_programs(text):
 ])
 def test_quoted_programs_still_found(text, name):
     assert name in [m.name for m in ProgramMatcher().find(text)]
+
+
+def test_legal_education_plans_are_not_five_year_plans():
+    names = [m.name for m in ProgramMatcher().find("深入开展“九五”普法，实施“十四五”规划")]
+    assert names == ["十四五"]
