@@ -106,8 +106,9 @@ _NOTICE = re.compile(
 _AUTHOR_NOTE = re.compile(r"^[（(]作者(?:系|为|是|单位)")
 _SPAM_WORDS = re.compile(
     r"色情|无码|三级片|毛片|黄片|操逼|人妻|福利视频|成人网|av成人|国产精品|博彩|娱乐城|赌场|"
-    r"六合彩|时时彩|百家乐|视频导航|在线视频|久久"
+    r"六合彩|时时彩|百家乐|视频导航|在线视频|久久(?!为功)"
 )
+_PROSE_PUNCT = re.compile(r"[。，；]")
 # After one of these alone on a line, the rest of the page is furniture.
 _TAIL_MARKERS = re.compile(
     r"^(?:相关报道|相关文章|相关文档|相关阅读|相关新闻|相关链接|温馨提示|网友点评|"
@@ -146,7 +147,12 @@ def is_furniture(line: str) -> bool:
         return True
     if len(s) < 200 and (_NOTICE.search(s) or _AUTHOR_NOTE.match(s)):
         return True
-    if _SPAM_WORDS.search(s) or (s.count("|") >= 3 and "。" not in s):
+    if s.count("|") >= 3 and "。" not in s:
+        return True
+    spam = _SPAM_WORDS.findall(s)
+    # one spam word in running prose is a real report's word (打击淫秽色情); spam
+    # lines are lists of link titles, or pile such words up
+    if spam and (len(set(spam)) >= 2 or not _PROSE_PUNCT.search(s)):
         return True
     return False
 

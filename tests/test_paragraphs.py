@@ -162,3 +162,24 @@ def test_paragraph_properties(text):
 @settings(max_examples=300, deadline=None)
 def test_never_raises(text):
     paragraphs(text)
+
+
+def test_report_prose_with_a_spam_looking_word_is_kept():
+    """"久久为功" (persist for the long haul) is common in reports; a report's
+    sentence about fighting pornography is not spam either."""
+    from policytag.paragraphs import is_furniture
+
+    assert not is_furniture("各位代表！我们要稳扎稳打、久久为功，一张蓝图绘到底。")
+    assert not is_furniture("深入开展“扫黄打非”，依法打击淫秽色情信息，净化网络环境。")
+    assert is_furniture("美女福利视频导航网址|久久经典")
+    assert is_furniture("在线视频 无码 国产精品")
+
+
+def test_no_report_paragraph_is_lost_to_the_spam_filter(corpus_docs):
+    """Every line of a reference report that says 久久为功 stays in a paragraph."""
+    n = 0
+    for doc in corpus_docs:
+        if "久久为功" in doc.text:
+            n += 1
+            assert any("久久为功" in p.text for p in paragraphs(doc.text)), doc.id
+    assert n >= 5
