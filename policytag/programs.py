@@ -423,7 +423,7 @@ class ProgramMatcher:
         identity = isinstance(keep, range)  # nothing was stripped: positions are unchanged
         keep_arr = None if identity else np.asarray(keep)
 
-        def add(s: int, e: int, name: str) -> None:
+        def add(s: int, e: int, name: str, body: Optional[str] = None) -> None:
             if identity:
                 ss, ee = s, e
             else:
@@ -432,6 +432,8 @@ class ProgramMatcher:
                 return
             key = _QUOTE_OR_NL.sub("", name)
             prog = self._gaz.lookup(key)
+            if prog is None and body is not None:  # “三区一中心”战略: the entry 三区一中心
+                prog = self._gaz.lookup(body)
             out.append((ss, min(ee, n_kept), key, prog, "pattern"))
 
         for m in _PLAN.finditer(text):
@@ -446,7 +448,7 @@ class ProgramMatcher:
             if not m.group("tail") and (_CRITICISED_BEFORE.search(text, max(0, m.start() - 8), m.start() + 1)
                                         or _CRITICISED_AFTER.match(text, m.end())):
                 continue
-            add(m.start(), m.end(), name)
+            add(m.start(), m.end(), name, body)
         for m in _BIG_PROJECT.finditer(text):
             add(m.start(), m.end(), m.group(0))
         return out

@@ -28,6 +28,31 @@ def test_gazetteer_is_real_and_valid():
     assert len(surfaces) == len(set(surfaces))
 
 
+def test_gazetteer_file_surface_forms_are_unique_and_attested(corpus_docs, seed_docs):
+    """Read the shipped TOML directly (a Gazetteer would hide a clash: a later
+    entry takes the surface form): every surface form belongs to one entry and
+    occurs in a document its entry lists in seen_in."""
+    import re
+    from importlib import resources
+
+    from policytag.programs import _programs_from_toml, _surface_key
+
+    text = resources.files("policytag").joinpath("data/programs.toml").read_text(encoding="utf-8")
+    entries = _programs_from_toml(text, "programs.toml")
+    owner: dict = {}
+    for p in entries:
+        for s in p.surface_forms:
+            k = _surface_key(s)
+            assert owner.setdefault(k, p.name) == p.name, f"{s!r} belongs to {owner[k]!r} and {p.name!r}"
+    strip = re.compile(r"[“”‘’\"'「」『』\s]")
+    docs = {d.id: d.text for d in corpus_docs}
+    docs.update({k: d.text for k, d in seed_docs.items()})
+    clean = {k: strip.sub("", normalize(v).text) for k, v in docs.items()}
+    missing = [(p.name, s) for p in entries for s in p.surface_forms
+               if not any(_surface_key(s) in clean.get(d, "") for d in p.seen_in)]
+    assert missing == []
+
+
 def test_every_province_has_its_own_programs(corpus_docs):
     g = Gazetteer.default()
     provinces = {d.meta["region"] for d in corpus_docs if d.meta["level"] == "provincial"}
@@ -284,4 +309,6 @@ def test_quoted_programs_still_found(text, name):
 
 def test_legal_education_plans_are_not_five_year_plans():
     names = [m.name for m in ProgramMatcher().find("深入开展“九五”普法，实施“十四五”规划")]
-    assert names == ["十四五"]
+    assert names == ["九五普法", "十四五"]  # the gazetteer entry, not 第九个五年计划
+    names = [m.name for m in ProgramMatcher().find("完成“七五”普法，“七五”计划顺利完成")]
+    assert names == ["第七个五年计划"]  # no entry for 七五普法: the template must not take it
