@@ -82,8 +82,10 @@ def load_labeled(
         paras = cache[doc_id]
         if idx >= len(paras) or paragraph_hash(paras[idx].text) != r["hash"]:
             # the splitter may have moved the paragraph: find it by its hash
+            # (a text that occurs several times, such as "各位代表！", is the same text
+            # wherever it is: take the occurrence nearest the recorded index)
             moved = [p.index for p in paras if paragraph_hash(p.text) == r["hash"]]
-            idx = moved[0] if len(moved) == 1 else -1
+            idx = min(moved, key=lambda i: (abs(i - r["para"]), i)) if moved else -1
         if idx < 0:
             raise ValueError(
                 f"{path}:{lineno}: record ({doc_id}, paragraph {r['para']}) no longer matches the "

@@ -103,3 +103,19 @@ def test_stale_hash_is_a_clear_error(tmp_path, corpus_root, records):
     f.write_text(json.dumps(bad, ensure_ascii=False) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match=rf"p.jsonl:1: record \({bad['doc']}, paragraph {bad['para']}\)"):
         load_labeled(corpus_root, path=f)
+
+
+def test_a_moved_paragraph_is_found_by_its_hash_nearest_its_old_place(tmp_path, corpus_root, corpus_paragraphs):
+    """A splitter change can shift indices; a repeated text ("各位代表！") resolves
+    to the occurrence nearest the recorded index."""
+    from policytag.datasets import paragraph_hash
+
+    paras = corpus_paragraphs["gwr-2018"]
+    where = [p.index for p in paras if p.text == "各位代表！"]
+    assert len(where) >= 2
+    rec = {"doc": "gwr-2018", "para": where[1] - 1, "hash": paragraph_hash("各位代表！"), "labels": [],
+           "programs": [], "annotators": ["A04"], "batch": "b04", "split": "train"}
+    f = tmp_path / "p.jsonl"
+    f.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
+    [lp] = load_labeled(corpus_root, path=f)
+    assert lp.para == where[1] and lp.text == "各位代表！"
