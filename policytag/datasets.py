@@ -38,6 +38,57 @@ class LabeledParagraph:
     annotators: tuple[str, ...] = ()
 
 
+def resolve_paragraph_indices(keys, hashes: dict) -> dict:  # noqa: ANN001
+    """Where labelled paragraphs are now: ``{(doc, para, hash): index or None}``.
+
+    ``keys`` are the ``(doc, para, hash)`` of label records, ``hashes`` maps a
+    document id to the hashes of its current paragraphs.  A record whose index
+    still holds its hash stays; when a splitter change moved paragraphs, a
+    record is found by its hash.  Texts that occur several times ("各位代表！")
+    are matched in order, each current occurrence to at most one recorded
+    paragraph, moving them as little as possible.  ``None``: the text is gone.
+    """
+    groups: dict = {}
+    for doc, para, h in set(keys):
+        groups.setdefault((doc, h), []).append(para)
+    out: dict = {}
+    for (doc, h), olds in groups.items():
+        olds.sort()
+        occ = [i for i, x in enumerate(hashes.get(doc, ())) if x == h]
+        for o, i in zip(olds, _assign_in_order(olds, occ)):
+            out[(doc, o, h)] = i
+    return out
+
+
+def _assign_in_order(olds: list, occ: list) -> list:
+    """Order-preserving matching of sorted ``olds`` to sorted ``occ`` (each used
+    once) with the least total displacement; unmatched olds get None."""
+    n, m = len(olds), len(occ)
+    if n == 1 or m == 0:
+        return [min(occ, key=lambda i: (abs(i - olds[0]), i)) if occ else None] if n == 1 else [None] * n
+    INF = float("inf")
+    skip = 10 ** 9  # cost of leaving a record unmatched (only when there are too few occurrences)
+    cost = [[INF] * (m + 1) for _ in range(n + 1)]
+    cost[0] = [0.0] * (m + 1)
+    for a in range(1, n + 1):
+        cost[a][0] = cost[a - 1][0] + skip
+        for b in range(1, m + 1):
+            cost[a][b] = min(cost[a][b - 1],  # occurrence b unused
+                             cost[a - 1][b - 1] + abs(olds[a - 1] - occ[b - 1]),
+                             cost[a - 1][b] + skip)
+    res: list = [None] * n
+    a, b = n, m
+    while a > 0:
+        if b > 0 and cost[a][b] == cost[a][b - 1]:
+            b -= 1
+        elif b > 0 and cost[a][b] == cost[a - 1][b - 1] + abs(olds[a - 1] - occ[b - 1]):
+            res[a - 1] = occ[b - 1]
+            a, b = a - 1, b - 1
+        else:
+            a -= 1
+    return res
+
+
 def default_labeled_path() -> Path:
     here = Path(__file__).resolve().parent.parent / "labeled" / "paragraphs.jsonl"
     return here
@@ -68,7 +119,15 @@ def load_labeled(
     docs = {d.id: d for d in read_shared_corpora(corpus_root)}
     cache: dict[str, list] = {}
     out = []
-    for lineno, r in iter_json_lines(path):
+    records = list(iter_json_lines(path))
+    for _, r in records:
+        if r["doc"] in docs and r["doc"] not in cache:
+            cache[r["doc"]] = paragraphs(docs[r["doc"]].text)
+    where = resolve_paragraph_indices(
+        [(r["doc"], r["para"], r["hash"]) for _, r in records if r["doc"] in docs],
+        {d: [paragraph_hash(p.text) for p in ps] for d, ps in cache.items()},
+    )
+    for lineno, r in records:
         if split is not None and r.get("split") != split:
             continue
         doc_id, idx = r["doc"], r["para"]
@@ -77,15 +136,9 @@ def load_labeled(
                 f"{path}:{lineno}: document {doc_id!r} is not in the corpus at "
                 f"{corpus_root or 'the default ../shared/corpora'}"
             )
-        if doc_id not in cache:
-            cache[doc_id] = paragraphs(docs[doc_id].text)
         paras = cache[doc_id]
-        if idx >= len(paras) or paragraph_hash(paras[idx].text) != r["hash"]:
-            # the splitter may have moved the paragraph: find it by its hash
-            # (a text that occurs several times, such as "各位代表！", is the same text
-            # wherever it is: take the occurrence nearest the recorded index)
-            moved = [p.index for p in paras if paragraph_hash(p.text) == r["hash"]]
-            idx = min(moved, key=lambda i: (abs(i - r["para"]), i)) if moved else -1
+        found = where.get((doc_id, idx, r["hash"]))
+        idx = -1 if found is None else found
         if idx < 0:
             raise ValueError(
                 f"{path}:{lineno}: record ({doc_id}, paragraph {r['para']}) no longer matches the "

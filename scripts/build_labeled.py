@@ -26,7 +26,7 @@ import numpy as np
 
 from policytag import THEMES
 from policytag.corpus import read_shared_corpora
-from policytag.datasets import paragraph_hash
+from policytag.datasets import paragraph_hash, resolve_paragraph_indices
 from policytag.paragraphs import paragraphs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,12 +84,11 @@ def main(argv=None) -> int:  # noqa: ANN001
     hashes = {d: [paragraph_hash(p.text) for p in ps] for d, ps in paras.items()}
     dev = dev_documents(docs)
 
+    keys = [(r["doc"], r["para"], r["hash"]) for f in sorted(RAW.glob("*.jsonl")) for r in _read(f)]
+    where = resolve_paragraph_indices(keys, hashes)  # as load_labeled resolves them
+
     def resolve(r: dict):  # -> current paragraph index or None
-        hs = hashes[r["doc"]]
-        if r["para"] < len(hs) and hs[r["para"]] == r["hash"]:
-            return r["para"]
-        moved = [i for i, h in enumerate(hs) if h == r["hash"]]
-        return moved[0] if len(moved) == 1 else None
+        return where.get((r["doc"], r["para"], r["hash"]))
 
     primary: dict[tuple, dict] = {}
     lost = []

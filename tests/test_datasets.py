@@ -119,3 +119,20 @@ def test_a_moved_paragraph_is_found_by_its_hash_nearest_its_old_place(tmp_path, 
     f.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
     [lp] = load_labeled(corpus_root, path=f)
     assert lp.para == where[1] and lp.text == "各位代表！"
+
+
+def test_repeated_texts_resolve_in_order_each_occurrence_once():
+    from policytag.datasets import resolve_paragraph_indices
+
+    hashes = {"d": ["a", "x", "b", "x", "c", "x"]}
+    # "x" was at 0 and 2; a restored line moved everything one down
+    assert resolve_paragraph_indices([("d", 0, "x"), ("d", 2, "x")], hashes) == {("d", 0, "x"): 1, ("d", 2, "x"): 3}
+    # the gwr-2019 case: 103 and 105 now at 104 and 106 (both are 1 away from 104)
+    hashes = {"d": ["p"] * 104 + ["x", "q", "x"]}
+    got = resolve_paragraph_indices([("d", 103, "x"), ("d", 105, "x")], hashes)
+    assert got == {("d", 103, "x"): 104, ("d", 105, "x"): 106}
+    # more records than occurrences: one stays unresolved; a vanished text is None
+    got = resolve_paragraph_indices([("d", 0, "y"), ("d", 5, "y"), ("d", 1, "z")], {"d": ["a", "y", "b"]})
+    assert got == {("d", 0, "y"): 1, ("d", 5, "y"): None, ("d", 1, "z"): None}
+    # an index that still holds its hash stays where it is
+    assert resolve_paragraph_indices([("d", 2, "b")], {"d": ["b", "a", "b"]}) == {("d", 2, "b"): 2}

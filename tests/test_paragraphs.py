@@ -183,3 +183,20 @@ def test_no_report_paragraph_is_lost_to_the_spam_filter(corpus_docs):
             n += 1
             assert any("久久为功" in p.text for p in paragraphs(doc.text)), doc.id
     assert n >= 5
+
+
+def test_no_sentence_of_a_national_report_is_dropped_as_furniture(corpus_docs):
+    """Every line of 40+ characters that starts with a Han character and ends a
+    sentence in the State Council reports is report text (the Wikisource licence
+    footers are fragments ending in 《 or 在): none may be lost to the furniture rules (侵权, 技术支持 and 久久
+    are ordinary words in reports: 打击盗版侵权, 提供技术支持, 久久为功)."""
+    lost = []
+    for doc in corpus_docs:
+        if not doc.id.startswith("gwr-"):
+            continue
+        kept = "".join(p.text for p in paragraphs(doc.text)).replace(" ", "")
+        for line in normalize(doc.text).text.split("\n"):
+            s = line.strip().replace(" ", "")
+            if len(s) >= 40 and "\u4e00" <= s[0] <= "\u9fff" and s[-1] in "。！？；”" and s not in kept:
+                lost.append((doc.id, s[:40]))
+    assert lost == []
