@@ -234,7 +234,7 @@ _PLAN = re.compile(
     r"|第(?P<n2>[一二三四五六七八九十]{1,3})个五年(?P<s2>规划|计划)"
 )
 _NUMBERED_QUOTED = re.compile(
-    rf"“(?P<body>(?:[{_CN_NUM}]+|\d{{1,6}})[^“”，。；：、\s]{{0,10}}?)”"
+    rf"“(?P<body>(?:[{_CN_NUM}]+|\d{{1,6}})[^“”，。；：、\s\x00]{{0,10}}?)”"
     r"(?P<tail>(?:发展)?(?:战略体系|战略|工程|行动|计划|改革|总体工作部署|工作部署|目标|体系|攻坚战)?)"
 )
 # Quoted numbered phrases that are not programs: streaks of records ("18连增",
@@ -247,9 +247,10 @@ _NOT_A_PROGRAM = re.compile(
 # phenomena).  Only for quoted templates with no program word after the quote.
 _CRITICISED_BEFORE = re.compile(
     r"(?:反对|搞(?![好活])|切忌|防止|杜绝|克服|纠正|整治|摆脱|破解|清理|遏制|抵制|根治|解决|制造|鼓吹)"
-    r"[^，。；：“”]{0,6}“$"
+    r"[^，。；：“”\x00]{0,6}“$"
 )
 _CRITICISED_AFTER = re.compile(r"(?:问题|现象|困境|阴谋|倾向|顽疾|之风|歪风|论调)")
+_SEP = "\x00"  # between paragraphs in find_in_paragraphs; no pattern crosses it
 _QUOTE_OR_NL = re.compile(r"[“”‘’\"'「」『』\n]")
 _PATTERN_HINT = re.compile(r"五|“|[一二三四五六七八九十百千两双]大")
 _PROGRAM_WORD_AFTER = re.compile(r"理念|战略|工程|行动|政策|改革|目标|工作|建设|试点|任务|要求|方针")
@@ -370,6 +371,23 @@ class ProgramMatcher:
         """Mentions in a :class:`~policytag.paragraphs.Paragraph` of ``original``."""
         return self._find(paragraph.text, paragraph.offsets, original)
 
+    def find_in_paragraphs(self, paragraphs, original: str) -> list[list[Mention]]:  # noqa: ANN001
+        """Mentions in each of a document's paragraphs: the same as calling
+        :meth:`find_in_paragraph` on each, in one pass over the document."""
+        paras = list(paragraphs)
+        if not paras:
+            return []
+        joined = _SEP.join(p.text for p in paras)  # normalized text never holds _SEP
+        offsets = np.concatenate([np.append(np.asarray(p.offsets, np.int64), -1) for p in paras])[:-1]
+        out: list[list[Mention]] = [[] for _ in paras]
+        starts = [p.start for p in paras]
+        k = 0
+        for m in self._find(joined, offsets, original):  # in text order
+            while k + 1 < len(paras) and m.start >= starts[k + 1]:
+                k += 1
+            out[k].append(m)
+        return out
+
     # The work: strip quotes (keeping an offset map), run the automaton and the
     # patterns on the stripped text, resolve overlaps, map back to the original.
     def _find(self, text: str, offsets: np.ndarray, original: str) -> list[Mention]:
@@ -466,7 +484,9 @@ class ProgramMatcher:
             return True
         if n == 2:
             return bool(_PROGRAM_WORD_AFTER.match(stripped, e))
-        lo, hi = max(0, s - 8), min(len(stripped), e + 8)
+        lo, hi = max(0, s - 8, stripped.rfind(_SEP, 0, s) + 1), min(len(stripped), e + 8)
+        sep = stripped.find(_SEP, e, hi)
+        hi = hi if sep < 0 else sep  # the window stays inside the paragraph
         bounds = {0}
         acc = 0
         for t in self._plain_tokenizer.cut(stripped[lo:hi]):

@@ -167,7 +167,7 @@ class Tagger:
         from .paragraphs import paragraphs
 
         paras = paragraphs(text)
-        mentions = [self.matcher.find_in_paragraph(p, text) for p in paras]
+        mentions = self.matcher.find_in_paragraphs(paras, text)
         tags = self._tag_normalized([p.text for p in paras], mentions)
         meta = dict(meta or {})
         return [ParagraphTags(doc_id, p.index, p.start, p.end, p.is_heading, p.text, t, meta)

@@ -66,7 +66,10 @@ def test_shipped_model_dev_figures_reproduce(shipped, splits):
     """Re-measure the shipped model on dev now: the figures in its model card must still hold
     (this catches any change to normalization, splitting, tokenization or scoring)."""
     dev, train = splits["dev"], splits["train"]
-    assert len(dev) == shipped.metadata_["n_dev"] and len(train) == shipped.metadata_["n_train"]
+    # the shipped model was trained on 3,662 paragraphs; one of them (gwr-2004#116, a
+    # fragment of a sentence the furniture rules used to drop) is no longer a paragraph
+    # since the splitter fix of 2026-11-23 (labeled/README.md lists dropped records)
+    assert len(dev) == shipped.metadata_["n_dev"] and len(train) == shipped.metadata_["n_train"] - 1
     ours = multilabel_report(dev.Y, shipped.predict(dev.texts), THEMES)["macro"]["f1"]
     recorded = shipped.metadata_["dev"]["classifier"]["macro"]["f1"]
     print(f"dev macro-F1 now {ours:.4f}, recorded {recorded:.4f}")

@@ -181,7 +181,7 @@ def test_precision_recall_against_annotations(matcher, corpus_root):
     print(f"dev annotations: precision {r['precision']:.3f} recall {r['recall']:.3f} "
           f"({r['found']} found, {r['annotated']} annotated)")
     assert r["annotated"] > 800
-    assert r["precision"] >= 0.70 and r["recall"] >= 0.65
+    assert r["precision"] >= 0.73 and r["recall"] >= 0.74  # measured 0.757 / 0.772
 
 
 def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
@@ -216,7 +216,8 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   pg01 (350 paragraphs, 521 mentions; its errors were studied to design the
 #   concept category and the criticised-template filter)
 #   pg03 (300 fresh paragraphs, 479 mentions; never used to change the matcher)
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.78, 0.55), "pg03?.*.jsonl": (0.70, 0.54)}
+# After the second gazetteer pass: pg01 P 0.811 R 0.668, pg03 P 0.726 R 0.666.
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.78, 0.64), "pg03?.*.jsonl": (0.70, 0.64)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -312,3 +313,17 @@ def test_legal_education_plans_are_not_five_year_plans():
     assert names == ["九五普法", "十四五"]  # the gazetteer entry, not 第九个五年计划
     names = [m.name for m in ProgramMatcher().find("完成“七五”普法，“七五”计划顺利完成")]
     assert names == ["第七个五年计划"]  # no entry for 七五普法: the template must not take it
+
+
+def test_one_pass_over_a_document_equals_paragraph_by_paragraph(matcher, corpus_docs, seed_docs):
+    from policytag.paragraphs import paragraphs
+
+    docs = [(d.id, d.text) for d in corpus_docs] + [(k, d.text) for k, d in seed_docs.items()]
+    n = 0
+    for doc_id, text in docs:
+        paras = paragraphs(text)
+        expected = [matcher.find_in_paragraph(p, text) for p in paras]
+        assert matcher.find_in_paragraphs(paras, text) == expected, doc_id
+        n += sum(map(len, expected))
+    assert n > 10_000
+    assert matcher.find_in_paragraphs([], "") == []
