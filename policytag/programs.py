@@ -16,6 +16,7 @@ spaced-out quotes included.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ except ModuleNotFoundError:  # pragma: no cover
     import tomli as _toml  # type: ignore[no-redef]
 
 __all__ = ["Program", "Mention", "Gazetteer", "ProgramMatcher", "Candidate", "discover"]
+
+_log = logging.getLogger(__name__)
 
 CATEGORIES = ("strategy", "campaign", "reform", "project", "plan", "slogan", "concept")
 # "concept": ideology and theory names, guiding concepts and national goals
@@ -150,8 +153,19 @@ class Gazetteer:
         return cls(_programs_from_tsv(text, str(path)))
 
     def merged(self, other: "Gazetteer") -> "Gazetteer":
+        """This gazetteer plus ``other``'s entries; ``other`` wins.
+
+        An entry of ``other`` with the same name replaces the one here; a surface
+        form of ``other`` that belonged to a different entry here moves to the new
+        entry, with a warning naming both (so a user file cannot silently change
+        what a shipped name means).
+        """
         g = Gazetteer(self.programs)
         for p in other:
+            for s in p.surface_forms:
+                old = g.lookup(_surface_key(s))
+                if old is not None and old.name != p.name:
+                    _log.warning("gazetteer: %r now belongs to %r (it was a form of %r)", s, p.name, old.name)
             g.add(p)
         return g
 

@@ -4,7 +4,7 @@ import sys
 import pytest
 
 from policytag import normalize
-from policytag.programs import Gazetteer, ProgramMatcher, discover
+from policytag.programs import Gazetteer, Program, ProgramMatcher, discover
 
 
 @pytest.fixture(scope="module")
@@ -327,3 +327,12 @@ def test_one_pass_over_a_document_equals_paragraph_by_paragraph(matcher, corpus_
         n += sum(map(len, expected))
     assert n > 10_000
     assert matcher.find_in_paragraphs([], "") == []
+
+
+def test_a_user_entry_taking_a_shipped_surface_form_is_warned_about(caplog):
+    user = Gazetteer([Program(name="千万工程计划", aliases=("千万工程",), category="project",
+                              level="provincial", region="某省")])
+    with caplog.at_level("WARNING", logger="policytag.programs"):
+        g = Gazetteer.default().merged(user)
+    assert g.lookup("千万工程").name == "千万工程计划"
+    assert "'千万工程' now belongs to '千万工程计划'" in caplog.text
