@@ -64,8 +64,6 @@ def _assign_in_order(olds: list, occ: list) -> list:
     """Order-preserving matching of sorted ``olds`` to sorted ``occ`` (each used
     once) with the least total displacement; unmatched olds get None."""
     n, m = len(olds), len(occ)
-    if n == 1 or m == 0:
-        return [min(occ, key=lambda i: (abs(i - olds[0]), i)) if occ else None] if n == 1 else [None] * n
     INF = float("inf")
     skip = 10 ** 9  # cost of leaving a record unmatched (only when there are too few occurrences)
     cost = [[INF] * (m + 1) for _ in range(n + 1)]
@@ -137,9 +135,8 @@ def load_labeled(
                 f"{corpus_root or 'the default ../shared/corpora'}"
             )
         paras = cache[doc_id]
-        found = where.get((doc_id, idx, r["hash"]))
-        idx = -1 if found is None else found
-        if idx < 0:
+        idx = where.get((doc_id, idx, r["hash"]))
+        if idx is None:
             raise ValueError(
                 f"{path}:{lineno}: record ({doc_id}, paragraph {r['para']}) no longer matches the "
                 f"corpus text (hash {r['hash']}); the corpus or the paragraph splitter changed. "

@@ -243,7 +243,6 @@ _PLAN_ORD = {"六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "�
 # "十四五" followed by a plan word, or quoted; "第十四个五年规划"
 _PLAN = re.compile(
     r"(?P<q>“)?(?P<n>十[一二三四五六]|[六七八九十])五(?(q)”|(?=规划|计划|时期|期间|末|初|以来|开局|收官|目标|发展))"
-    r"(?!普法)"  # “九五”普法: the legal-education plans are numbered on their own
     r"(?P<suffix>规划|计划)?"
     r"|第(?P<n2>[一二三四五六七八九十]{1,3})个五年(?P<s2>规划|计划)"
 )

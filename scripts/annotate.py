@@ -18,7 +18,7 @@ import random
 import sys
 from pathlib import Path
 
-from policytag.corpus import read_shared_corpora
+from policytag.corpus import iter_json_lines, read_shared_corpora
 from policytag.datasets import paragraph_hash
 from policytag.paragraphs import paragraphs
 
@@ -66,20 +66,13 @@ def cmd_sample(args):
     size = -(-len(picked) // n_batches)
     BATCHES.mkdir(parents=True, exist_ok=True)
     for b in range(n_batches):
-        rows = sorted(picked[b * size:(b + 1) * size])
-        with open(BATCHES / f"b{b + 1:02d}.tsv", "w", encoding="utf-8") as fh:
-            fh.write("doc\tpara\thash\n")
-            for r in rows:
-                fh.write("\t".join(map(str, r)) + "\n")
+        _write_batch(f"b{b + 1:02d}", picked[b * size:(b + 1) * size])
     # double-labelling sample: ~10.5 % spread over every primary batch
     double = []
     for b in range(n_batches):
         rows = sorted(picked[b * size:(b + 1) * size])
         double += rng.sample(rows, max(1, round(len(rows) * 0.105)))
-    with open(BATCHES / "d01.tsv", "w", encoding="utf-8") as fh:
-        fh.write("doc\tpara\thash\n")
-        for r in sorted(double):
-            fh.write("\t".join(map(str, r)) + "\n")
+    _write_batch("d01", double)
     print(f"{len(picked)} paragraphs in {n_batches} batches of <= {size}; {len(double)} double-labelled")
 
 
@@ -101,12 +94,8 @@ def cmd_sample_programs(args):
     taken = set()
     for f in BATCHES.glob("pg*.tsv"):
         taken |= {(d, p) for d, p, _ in _read_batch(f.stem)}
-    dev = []
-    with open(ROOT / "labeled" / "paragraphs.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            if r["split"] == "dev" and (r["doc"], r["para"]) not in taken:
-                dev.append((r["doc"], r["para"], r["hash"]))
+    dev = [(r["doc"], r["para"], r["hash"]) for _, r in iter_json_lines(ROOT / "labeled" / "paragraphs.jsonl")
+           if r["split"] == "dev" and (r["doc"], r["para"]) not in taken]
     picked = sorted(rng.sample(sorted(dev), min(args.n, len(dev))))
     order = picked[:]
     rng.shuffle(order)

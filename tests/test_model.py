@@ -130,12 +130,7 @@ def test_hostile_pickle_in_arrays_never_runs(fitted, tmp_path):
     with np.load(path / "arrays.npz") as z:
         arrays = {k: z[k] for k in z.files}
     arrays["coef"] = np.array([Evil()], dtype=object)
-    np.savez(path / "arrays.npz", **arrays)
-    from policytag.model import _sha256
-
-    manifest = json.loads((path / "manifest.json").read_text())
-    manifest["files"]["arrays.npz"] = _sha256(path / "arrays.npz")
-    (path / "manifest.json").write_text(json.dumps(manifest))
+    _resave_arrays(path, arrays)
     with pytest.raises(ModelFileError, match="invalid"):
         load_classifier(path)
     assert not marker.exists()
@@ -158,12 +153,7 @@ def test_inconsistent_shapes_are_refused(fitted, tmp_path):
     with np.load(path / "arrays.npz") as z:
         arrays = {k: z[k] for k in z.files}
     arrays["coef"] = arrays["coef"][:, :10]
-    np.savez(path / "arrays.npz", **arrays)
-    from policytag.model import _sha256
-
-    manifest = json.loads((path / "manifest.json").read_text())
-    manifest["files"]["arrays.npz"] = _sha256(path / "arrays.npz")
-    (path / "manifest.json").write_text(json.dumps(manifest))
+    _resave_arrays(path, arrays)
     with pytest.raises(ModelFileError, match="inconsistent"):
         load_classifier(path)
 
@@ -202,3 +192,13 @@ def test_key_table_finds_exactly_the_keys_it_holds(keys, queries):
     q = np.array(list(keys) + queries, np.int64)
     want = {int(k): int(f) for k, f in zip(keys, feats)}
     assert table.get(q).tolist() == [want.get(int(k), -1) for k in q]
+
+
+def _resave_arrays(path, arrays):
+    """Write tampered arrays and re-sign them in the manifest, as an attacker could."""
+    from policytag.model import _sha256
+
+    np.savez(path / "arrays.npz", **arrays)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["files"]["arrays.npz"] = _sha256(path / "arrays.npz")
+    (path / "manifest.json").write_text(json.dumps(manifest))
