@@ -28,6 +28,11 @@ import numpy as np
 __all__ = ["ThemeModel", "save_classifier", "load_classifier", "ModelFileError", "NotFittedError",
            "FORMAT_VERSION"]
 
+try:  # the compiled scoring loop (setup.py builds it where a C compiler is available)
+    from . import _kernel
+except ImportError:  # pragma: no cover - depends on the build
+    _kernel = None
+
 FORMAT_VERSION = 1
 _PUNCT_OR_SPACE = re.compile(r"^[\s\W_]+$")
 _NUMBER = re.compile(r"^[\d.,%％]+$")
@@ -275,18 +280,26 @@ class _Featurizer:
         return M, S, owner
 
     def score(self, docs_tokens, texts, coef_t: np.ndarray, sentences: bool = False,  # noqa: ANN001
-              programs=None) -> tuple[np.ndarray, Optional[np.ndarray]]:
+              programs=None, kernel: Optional[bool] = None) -> tuple[np.ndarray, Optional[np.ndarray]]:
         """Linear scores without building a sparse matrix: what ``transform`` then a
-        product with ``coef_t`` (n_features, k) gives, in one sort of the occurrences.
+        product with ``coef_t`` (n_features, k) gives.
 
         Returns the text scores and, with ``sentences=True``, each text's best
         sentence score (``-inf`` for a text with no sentence features).
+        ``kernel``: use the compiled loop (``policytag._kernel``; default: when
+        it was built) or numpy (one sort of the occurrences); same scores.
         """
         n_rows, k = len(texts), coef_t.shape[1]
-        rd, rs, cc = self._occurrences(docs_tokens, texts)
-        F = np.int64(self.n_features)
         para = np.zeros((n_rows, k))
         best = np.full((n_rows, k), -np.inf) if sentences else None
+        if kernel is None:
+            kernel = _kernel is not None
+        if kernel and self._kernel_score(docs_tokens, texts, coef_t, para, best):
+            rows, cols = self._program_entries(programs)
+            np.add.at(para, rows, coef_t[cols])
+            return para, best
+        rd, rs, cc = self._occurrences(docs_tokens, texts)
+        F = np.int64(self.n_features)
         if len(rd):
             rows, scores = _group_scores(np.sort(rd * F + cc), F, coef_t, self.idf, self.sublinear_tf)
             para[rows] = scores
@@ -300,6 +313,35 @@ class _Featurizer:
         rows, cols = self._program_entries(programs)
         np.add.at(para, rows, coef_t[cols])  # a program feature's TF-IDF value is 1
         return para, best
+
+    def _kernel_score(self, docs_tokens, texts, coef_t: np.ndarray, para: np.ndarray,  # noqa: ANN001
+                      best: Optional[np.ndarray]) -> bool:
+        """Fill ``para`` and ``best`` with the compiled loop; False if it cannot run here
+        (not built, or a text holding the \\0 that separates texts)."""
+        if _kernel is None:
+            return False
+        joined = "\x00".join(texts)
+        if joined.count("\x00") != max(len(texts) - 1, 0):
+            return False
+        memo = self.__dict__.setdefault("_memo", {})
+        if len(memo) > 500_000:
+            memo.clear()
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        tables = self._tables()
+        empty = np.zeros((0, 2), np.int64)
+
+        def hashed(name) -> tuple:  # noqa: ANN001
+            t = tables.get(name)
+            if t is None:
+                return empty, 0, 0
+            return t._slots, int(t._shift), int(t._rounds)
+
+        c1 = tables[1]._table if 1 in tables else np.zeros(0, np.int64)
+        _kernel.score(docs_tokens, memo, self._token_id, np.ascontiguousarray(self.uni_feat, np.int64),
+                      *hashed("bi"), cps, c1, *hashed(2), *hashed(3), np.ascontiguousarray(self.idf, np.float64),
+                      np.ascontiguousarray(coef_t, np.float64), coef_t.shape[1], bool(self.sublinear_tf),
+                      len(texts), para, best)
+        return True
 
     def _tfidf(self, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> "_Rows":
         import scipy.sparse as sp  # imported on first use: keeps `import policytag; load()` fast
@@ -393,8 +435,10 @@ class _KeyTable:
         bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 4))))  # load factor <= 1/4
         self._shift = np.uint64(64 - bits)
         self._mask = np.int64((1 << bits) - 1)
-        self._keys = np.full(1 << bits, -1, np.int64)
-        self._feats = np.full(1 << bits, -1, np.int64)
+        # (key, feature) pairs side by side: one cache line per probe in the C kernel
+        self._slots = np.full((1 << bits, 2), -1, np.int64)
+        self._keys = self._slots[:, 0]
+        self._feats = self._slots[:, 1]
         home = self._home(keys)
         pending = np.arange(len(keys))
         r = 0

@@ -99,11 +99,13 @@ _CAPTION = re.compile(
 )
 _NOTICE = re.compile(
     # (not bare 侵权 or 技术支持: reports say 打击盗版侵权, 提供技术支持)
-    r"版权所有|copyright|all rights reserved|ICP备|ICP证|技术支持[:：]|\S+ 技术支持\b|免责声明|"
+    # (a word before " 技术支持" is one non-space character: "\S+ " would rescan every
+    # run of non-space characters from each of its positions)
+    r"版权所有|技术支持[:：]|\S 技术支持\b|免责声明|"
     r"侵权必究|如有侵权|侵权请|侵权删|"
-    r"转载请|不得转载|请勿转载|本站|扫码关注|扫一扫|e-mail[:：]|办公室电话|联系电话[:：]|"
-    r"请自觉遵守|著作权法》第五条|下载附件|\.pdf|\.docx?\b|提醒您|温馨提示|点击图片进入|大牛|约稿",
-    re.IGNORECASE,
+    r"转载请|不得转载|请勿转载|本站|扫码关注|扫一扫|办公室电话|联系电话[:：]|"
+    r"请自觉遵守|著作权法》第五条|下载附件|提醒您|温馨提示|点击图片进入|大牛|约稿|"
+    r"(?i:copyright|all rights reserved|ICP备|ICP证|e-mail[:：]|\.pdf|\.docx?\b)"
 )
 _AUTHOR_NOTE = re.compile(r"^[（(]作者(?:系|为|是|单位)")
 _SPAM_WORDS = re.compile(

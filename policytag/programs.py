@@ -270,6 +270,24 @@ _PROGRAM_WORD_AFTER = re.compile(r"理念|战略|工程|行动|政策|改革|目
 _BIG_PROJECT = re.compile(rf"[{_CN_NUM}]{{1,3}}大(?:工程|行动|战略|攻坚战|专项行动|计划)")
 
 
+def _finditer_near(rx: re.Pattern, text: str, anchor: str, max_before: int) -> Iterator[re.Match]:
+    """``rx.finditer(text)`` for a pattern each of whose matches holds ``anchor``
+    within ``max_before`` characters after its start: the match is tried only at
+    those starts (a regex whose first item is optional, as in _PLAN, is
+    otherwise tried at every position of the text)."""
+    end = 0
+    q = text.find(anchor)
+    while q >= 0:
+        for p in range(max(end, q - max_before), q + 1):
+            m = rx.match(text, p)
+            if m is not None and m.end() > m.start():
+                yield m
+                end = m.end()
+                break
+        q = text.find(anchor, max(q + 1, end))
+    return
+
+
 def _plan_name(m: re.Match) -> Optional[str]:
     n = m.group("n")
     if n is not None:
@@ -334,18 +352,13 @@ class ProgramMatcher:
 
     @functools.cached_property
     def _automaton(self):  # noqa: ANN202
-        import ahocorasick
+        """An Aho-Corasick automaton (ahocorasick-rs, a DFA) of the surface forms, and the forms."""
+        import ahocorasick_rs
 
-        A = ahocorasick.Automaton()
-        for p in self._gaz:
-            if p.category == CONCEPT and not self.include_concepts:
-                continue
-            for s in p.surface_forms:
-                key = _surface_key(s)
-                if len(key) >= 2:
-                    A.add_word(key, (len(key), key))
-        A.make_automaton()
-        return A
+        keys = sorted({_surface_key(s) for p in self._gaz
+                       if p.category != CONCEPT or self.include_concepts
+                       for s in p.surface_forms if len(_surface_key(s)) >= 2})
+        return ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.DFA), keys
 
     @functools.cached_property
     def _tokenizer(self):  # noqa: ANN202
@@ -391,7 +404,8 @@ class ProgramMatcher:
         if not paras:
             return []
         joined = _SEP.join(p.text for p in paras)  # normalized text never holds _SEP
-        offsets = np.concatenate([np.append(np.asarray(p.offsets, np.int64), -1) for p in paras])[:-1]
+        sep = np.full(1, -1, np.int64)
+        offsets = np.concatenate([a for p in paras for a in (np.asarray(p.offsets, np.int64), sep)][:-1])
         out: list[list[Mention]] = [[] for _ in paras]
         starts = [p.start for p in paras]
         k = 0
@@ -414,9 +428,11 @@ class ProgramMatcher:
             keep = range(len(text))
             stripped = text
         cands: list[tuple[int, int, str, Optional[Program], str]] = []
-        for end, (length, key) in self._automaton.iter(stripped):
-            start = end - length + 1
-            cands.append((start, end + 1, key, self._gaz.lookup(key), "gazetteer"))
+        automaton, keys = self._automaton
+        lookup = self._gaz.lookup
+        for i, start, end in automaton.find_matches_as_indexes(stripped, overlapping=True):
+            key = keys[i]
+            cands.append((start, end, key, lookup(key), "gazetteer"))
         if self.patterns and _PATTERN_HINT.search(text):
             cands += self._pattern_candidates(text, keep)
         if not cands:
@@ -467,7 +483,7 @@ class ProgramMatcher:
                 prog = self._gaz.lookup(body)
             out.append((ss, min(ee, n_kept), key, prog, "pattern"))
 
-        for m in _PLAN.finditer(text):
+        for m in _finditer_near(_PLAN, text, "五", 5):
             name = _plan_name(m)
             if name:
                 add(m.start(), m.end(), name)
@@ -480,7 +496,7 @@ class ProgramMatcher:
                                         or _CRITICISED_AFTER.match(text, m.end())):
                 continue
             add(m.start(), m.end(), name, body)
-        for m in _BIG_PROJECT.finditer(text):
+        for m in _finditer_near(_BIG_PROJECT, text, "大", 3):
             add(m.start(), m.end(), m.group(0))
         return out
 

@@ -181,6 +181,43 @@ def test_fast_scoring_equals_the_feature_matrix_product(small_data):
     np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-9)
 
 
+def test_compiled_kernel_scores_as_numpy_does(corpus_paragraphs, seed_paragraphs):
+    """The C scoring loop (policytag/_kernel.c) against the numpy path, on every
+    paragraph of the corpora and the seeds, in the tagger's batches, with and
+    without sentence pooling.  CI builds the kernel and sets
+    POLICYTAG_REQUIRE_KERNEL=1, so a kernel that failed to build fails here."""
+    import os
+
+    from policytag import load
+    from policytag import model as model_mod
+
+    if model_mod._kernel is None:
+        if os.environ.get("POLICYTAG_REQUIRE_KERNEL") == "1":
+            pytest.fail("policytag._kernel was not built (pip install -e . builds it in place)")
+        pytest.skip("policytag._kernel is not built here: numpy scoring only")
+    clf = load().classifier
+    fz, cut, C = clf.featurizer_, clf._get_tokenizer().cut, clf._coef_t()
+    texts = [p.text for ps in [*corpus_paragraphs.values(), *seed_paragraphs.values()] for p in ps]
+    texts += ["", "。开头的句子。", "", "abc", "你", "发展。" * 300, "第一句！第二句？第三句；"]
+    n_pooled = 0
+    for i in range(0, len(texts), 512):
+        batch = texts[i : i + 512]
+        toks = [cut(t) for t in batch]
+        for sentences in (True, False):
+            want = fz.score(toks, batch, C, sentences, kernel=False)
+            got = fz.score(toks, batch, C, sentences, kernel=True)
+            np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-9)
+            if sentences:
+                assert np.array_equal(np.isinf(got[1]), np.isinf(want[1]))
+                finite = np.isfinite(want[1])
+                np.testing.assert_allclose(got[1][finite], want[1][finite], rtol=0, atol=1e-9)
+                n_pooled += int(finite.all(axis=1).sum())
+    assert n_pooled > 9_000  # texts with sentence features (9,185 here)
+    # a text holding the separator of the joined stream falls back to numpy
+    para = np.zeros((2, C.shape[1]))
+    assert not fz._kernel_score([["a"], ["b"]], ["a\x00b", "c"], C, para, None)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.sets(st.integers(0, 2**58), max_size=300), st.lists(st.integers(0, 2**58), max_size=300))
 def test_key_table_finds_exactly_the_keys_it_holds(keys, queries):

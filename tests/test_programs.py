@@ -2,6 +2,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policytag import normalize
 from policytag.programs import Gazetteer, Program, ProgramMatcher, discover
@@ -336,3 +338,38 @@ def test_a_user_entry_taking_a_shipped_surface_form_is_warned_about(caplog):
         g = Gazetteer.default().merged(user)
     assert g.lookup("千万工程").name == "千万工程计划"
     assert "'千万工程' now belongs to '千万工程计划'" in caplog.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="五大十一二三六第个年规划计划“”工程行动战略期间末百千两双发展，。 a", max_size=60))
+def test_anchored_scan_equals_finditer(text):
+    """_PLAN and _BIG_PROJECT are tried only near their anchor character; the
+    matches must be exactly those of finditer."""
+    from policytag.programs import _BIG_PROJECT, _PLAN, _finditer_near
+
+    for rx, anchor, before in ((_PLAN, "五", 5), (_BIG_PROJECT, "大", 3)):
+        want = [(m.start(), m.end(), m.groupdict()) for m in rx.finditer(text)]
+        got = [(m.start(), m.end(), m.groupdict()) for m in _finditer_near(rx, text, anchor, before)]
+        assert got == want
+
+
+def test_automaton_finds_every_occurrence_of_every_form(matcher, corpus_docs, seed_docs):
+    """The automaton against a plain str.find scan of every surface form, on the
+    quote-stripped text of documents: all occurrences, overlapping ones included."""
+    from policytag.programs import _QUOTE_OR_NL
+
+    automaton, keys = matcher._automaton
+    texts = [d.text for d in corpus_docs[::10]] + [d.text for d in seed_docs.values()]
+    n = 0
+    for text in texts:
+        stripped = _QUOTE_OR_NL.sub("", normalize(text).text)
+        got = sorted((s, e, keys[i]) for i, s, e in automaton.find_matches_as_indexes(stripped, overlapping=True))
+        want = []
+        for k in keys:
+            at = stripped.find(k)
+            while at >= 0:
+                want.append((at, at + len(k), k))
+                at = stripped.find(k, at + 1)
+        assert got == sorted(want)
+        n += len(want)
+    assert n > 500

@@ -1,0 +1,530 @@
+/*
+ * policytag._kernel: the classifier's scoring loop in C.
+ *
+ * Computes, for a batch of texts, what policytag.model._Featurizer.score does
+ * with numpy (feature occurrences -> L2-normalized TF-IDF rows -> products
+ * with the coefficient matrix, for every text and for every sentence of it),
+ * in one pass over the occurrences and without sorting.  It reads the same
+ * arrays the numpy path uses (the vocabulary hash tables of _KeyTable and
+ * _DirectTable, idf, coef_t) through the buffer protocol and writes into
+ * caller-allocated float64 arrays, so it needs no numpy headers.
+ *
+ * The numpy path stays the reference: tests/test_model.py checks that both
+ * give the same scores on the reference corpora.  The package works without
+ * this module (setup.py builds it as an optional extension).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MUL 0x9E3779B97F4A7C15ULL
+
+typedef struct {
+    const int64_t *slots; /* (key, feature) pairs, key -1 for an empty slot */
+    Py_ssize_t size;      /* number of slots: a power of two, 0 for "no table" */
+    unsigned int shift;
+    Py_ssize_t rounds;
+} KeyTable;
+
+static inline uint64_t table_home(const KeyTable *t, int64_t key)
+{
+    return ((uint64_t)key * MUL) >> t->shift;
+}
+
+/* Feature id of key, or -1: linear probing from its home slot, as in _KeyTable.get. */
+static inline int64_t table_get(const KeyTable *t, int64_t key, uint64_t home)
+{
+    uint64_t mask = (uint64_t)t->size - 1;
+    for (Py_ssize_t r = 0; r < t->rounds; r++) {
+        uint64_t slot = (home + (uint64_t)r) & mask;
+        int64_t found = t->slots[2 * slot];
+        if (found == key)
+            return t->slots[2 * slot + 1];
+        if (found == -1)
+            return -1;
+    }
+    return -1;
+}
+
+static inline int is_han(uint32_t c) { return c >= 0x4E00 && c <= 0x9FFF; }
+
+static inline int is_break(uint32_t c)
+{
+    /* the sentence ends of model._SENT_END, and the \0 between texts */
+    switch (c) {
+    case 0:
+    case 0x3002: /* 。 */
+    case 0xFF01: /* ！ */
+    case 0xFF1F: /* ？ */
+    case 0xFF1B: /* ； */
+    case 0x21:   /* ! */
+    case 0x3F:   /* ? */
+    case 0x3B:   /* ; */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+typedef struct {
+    int64_t sent;
+    int64_t feat;
+} Occ;
+
+typedef struct {
+    const double *idf;
+    const double *coef; /* (n_features, k), row-major */
+    Py_ssize_t k;
+    int sublinear;
+    int32_t *count;   /* n_features zeros between groups */
+    int64_t *touched; /* features of the current group */
+    double *acc;      /* k scores */
+} Scorer;
+
+/* Score one group of occurrences (a text or a sentence) into out[k]; returns 0
+ * if the group is empty. */
+static int score_group(Scorer *s, const Occ *occ, Py_ssize_t lo, Py_ssize_t hi, double *out)
+{
+    Py_ssize_t nt = 0, k = s->k;
+    if (hi <= lo)
+        return 0;
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        int64_t f = occ[i].feat;
+        if (s->count[f]++ == 0) {
+            s->touched[nt++] = f;
+            __builtin_prefetch(s->coef + f * k);
+        }
+    }
+    double norm2 = 0.0;
+    for (Py_ssize_t j = 0; j < k; j++)
+        s->acc[j] = 0.0;
+    for (Py_ssize_t t = 0; t < nt; t++) {
+        int64_t f = s->touched[t];
+        double tf = (double)s->count[f];
+        double v = (s->sublinear ? 1.0 + log(tf) : tf) * s->idf[f];
+        norm2 += v * v;
+        const double *row = s->coef + f * k;
+        for (Py_ssize_t j = 0; j < k; j++)
+            s->acc[j] += v * row[j];
+        s->count[f] = 0;
+    }
+    double inv = 1.0 / sqrt(norm2);
+    for (Py_ssize_t j = 0; j < k; j++)
+        out[j] = s->acc[j] * inv;
+    return 1;
+}
+
+static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, int writable, const char *name)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0)
+        return -1;
+    if (view->len % itemsize != 0) {
+        PyErr_Format(PyExc_ValueError, "%s: buffer of %zd bytes is not a whole number of %zd-byte items",
+                     name, view->len, itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* The word stream of model._Featurizer._word_ids: for each kept token (not
+ * punctuation or space) its vocabulary id or -1, its text and its sentence
+ * (sentence ends seen before it in the text).  Token ids are looked up in
+ * memo (str -> int) and computed by token_id(str) on a miss. */
+typedef struct {
+    int64_t *id, *doc, *sent;
+    Py_ssize_t n, cap;
+} Words;
+
+static int words_push(Words *w, int64_t id, int64_t doc, int64_t sent)
+{
+    if (w->n == w->cap) {
+        Py_ssize_t cap = w->cap ? 2 * w->cap : 4096;
+        int64_t *a = realloc(w->id, (size_t)cap * sizeof(int64_t));
+        if (!a) return -1;
+        w->id = a;
+        a = realloc(w->doc, (size_t)cap * sizeof(int64_t));
+        if (!a) return -1;
+        w->doc = a;
+        a = realloc(w->sent, (size_t)cap * sizeof(int64_t));
+        if (!a) return -1;
+        w->sent = a;
+        w->cap = cap;
+    }
+    w->id[w->n] = id;
+    w->doc[w->n] = doc;
+    w->sent[w->n] = sent;
+    w->n++;
+    return 0;
+}
+
+#define ID_SKIP (-2)
+#define ID_END (-3)
+
+static int collect_words(PyObject *docs_tokens, PyObject *memo, PyObject *token_id, Py_ssize_t n_docs, Words *w)
+{
+    PyObject *docs = PySequence_Fast(docs_tokens, "docs_tokens must be a sequence of token lists");
+    if (!docs)
+        return -1;
+    if (PySequence_Fast_GET_SIZE(docs) != n_docs) {
+        PyErr_SetString(PyExc_ValueError, "docs_tokens and the texts differ in number");
+        Py_DECREF(docs);
+        return -1;
+    }
+    for (Py_ssize_t d = 0; d < n_docs; d++) {
+        PyObject *toks = PySequence_Fast(PySequence_Fast_GET_ITEM(docs, d), "each text's tokens must be a sequence");
+        if (!toks)
+            goto fail;
+        int64_t sent = 0;
+        Py_ssize_t nt = PySequence_Fast_GET_SIZE(toks);
+        PyObject **items = PySequence_Fast_ITEMS(toks);
+        for (Py_ssize_t i = 0; i < nt; i++) {
+            PyObject *v = PyDict_GetItemWithError(memo, items[i]); /* borrowed */
+            long long id;
+            if (v) {
+                id = PyLong_AsLongLong(v);
+            } else {
+                if (PyErr_Occurred())
+                    goto fail_toks;
+                PyObject *nv = PyObject_CallOneArg(token_id, items[i]);
+                if (!nv)
+                    goto fail_toks;
+                id = PyLong_AsLongLong(nv);
+                int err = PyDict_SetItem(memo, items[i], nv);
+                Py_DECREF(nv);
+                if (err < 0)
+                    goto fail_toks;
+            }
+            if (id == -1 && PyErr_Occurred())
+                goto fail_toks;
+            if (id == ID_END) {
+                sent++;
+                continue;
+            }
+            if (id == ID_SKIP)
+                continue;
+            if (words_push(w, (int64_t)id, d, sent) < 0) {
+                PyErr_NoMemory();
+                goto fail_toks;
+            }
+        }
+        Py_DECREF(toks);
+        continue;
+    fail_toks:
+        Py_DECREF(toks);
+        goto fail;
+    }
+    Py_DECREF(docs);
+    return 0;
+fail:
+    Py_DECREF(docs);
+    return -1;
+}
+
+/* An n-gram or word bigram waiting for its hash-table lookup. */
+typedef struct {
+    int64_t key;
+    int64_t sent;
+    uint64_t home;
+    const KeyTable *t;
+} Pending;
+
+#define PREFETCH_AHEAD 8
+
+typedef struct {
+    Occ *occ;
+    Py_ssize_t n, cap;
+    Pending *pend;
+    Py_ssize_t np, pcap;
+} Doc;
+
+static inline int push_occ(Doc *b, int64_t sent, int64_t f)
+{
+    if (f < 0)
+        return 0;
+    if (b->n == b->cap) {
+        Py_ssize_t cap = b->cap ? 2 * b->cap : 1024;
+        Occ *g = realloc(b->occ, (size_t)cap * sizeof(Occ));
+        if (!g) return -1;
+        b->occ = g;
+        b->cap = cap;
+    }
+    b->occ[b->n].sent = sent;
+    b->occ[b->n].feat = f;
+    b->n++;
+    return 0;
+}
+
+static inline int push_pending(Doc *b, int64_t sent, int64_t key, const KeyTable *t)
+{
+    if (t->size == 0)
+        return 0;
+    if (b->np == b->pcap) {
+        Py_ssize_t cap = b->pcap ? 2 * b->pcap : 1024;
+        Pending *g = realloc(b->pend, (size_t)cap * sizeof(Pending));
+        if (!g) return -1;
+        b->pend = g;
+        b->pcap = cap;
+    }
+    Pending *p = &b->pend[b->np++];
+    p->key = key;
+    p->sent = sent;
+    p->home = table_home(t, key);
+    p->t = t;
+    return 0;
+}
+
+/* Look the pending keys up (prefetching the slots a few keys ahead: the
+ * tables are larger than the CPU caches) and add the hits as occurrences. */
+static int resolve_pending(Doc *b)
+{
+    for (Py_ssize_t i = 0; i < b->np; i++) {
+        if (i + PREFETCH_AHEAD < b->np) {
+            const Pending *q = &b->pend[i + PREFETCH_AHEAD];
+            __builtin_prefetch(&q->t->slots[2 * (q->home & ((uint64_t)q->t->size - 1))]);
+        }
+        const Pending *p = &b->pend[i];
+        if (push_occ(b, p->sent, table_get(p->t, p->key, p->home)) < 0)
+            return -1;
+    }
+    b->np = 0;
+    return 0;
+}
+
+#define N_BUF 9
+
+static PyObject *kernel_score(PyObject *self, PyObject *args)
+{
+    PyObject *docs_tokens, *memo, *token_id;
+    PyObject *o_uni, *o_bi, *o_cps, *o_c1, *o_c2, *o_c3, *o_idf, *o_coef, *o_para, *o_best;
+    unsigned int bi_shift, c2_shift, c3_shift;
+    Py_ssize_t bi_rounds, c2_rounds, c3_rounds, k, n_docs;
+    int sublinear;
+    if (!PyArg_ParseTuple(args, "OO!OOOInOOOInOInOOnpnOO:score", &docs_tokens, &PyDict_Type, &memo, &token_id,
+                          &o_uni, &o_bi, &bi_shift, &bi_rounds, &o_cps, &o_c1, &o_c2, &c2_shift, &c2_rounds,
+                          &o_c3, &c3_shift, &c3_rounds, &o_idf, &o_coef, &k, &sublinear, &n_docs, &o_para,
+                          &o_best))
+        return NULL;
+
+    Py_buffer b[N_BUF];
+    int nb = 0;
+    PyObject *objs[N_BUF] = {o_uni, o_bi, o_cps, o_c1, o_c2, o_c3, o_idf, o_coef, o_para};
+    const Py_ssize_t sizes[N_BUF] = {8, 16, 4, 8, 16, 16, 8, 8, 8};
+    const char *names[N_BUF] = {"uni_feat", "bi_table", "cps", "c1_table", "c2_table", "c3_table",
+                                "idf", "coef_t", "para"};
+    Py_buffer best_buf = {0};
+    int have_best = 0;
+    PyObject *result = NULL;
+    Words w = {0};
+    Doc doc = {0};
+    Occ *sorted = NULL;
+    Py_ssize_t *bucket = NULL;
+    double *tmp = NULL;
+    Scorer sc = {0};
+    int ok = 1;
+
+    for (nb = 0; nb < N_BUF; nb++)
+        if (get_buffer(objs[nb], &b[nb], sizes[nb], nb == N_BUF - 1, names[nb]) < 0)
+            goto done;
+    if (o_best != Py_None) {
+        if (get_buffer(o_best, &best_buf, 8, 1, "best") < 0)
+            goto done;
+        have_best = 1;
+    }
+
+    const int64_t *uni = b[0].buf;
+    const uint32_t *cps = b[2].buf;
+    const int64_t *c1 = b[3].buf;
+    Py_ssize_t n_uni = b[0].len / 8, n_cps = b[2].len / 4, n_c1 = b[3].len / 8;
+    Py_ssize_t F = b[6].len / 8;
+    double *para = b[8].buf, *best = have_best ? best_buf.buf : NULL;
+    if (k <= 0 || b[7].len / 8 != F * k || b[8].len / 8 != n_docs * k ||
+        (best != NULL && best_buf.len / 8 != n_docs * k)) {
+        PyErr_SetString(PyExc_ValueError, "idf, coef_t, para and best do not agree in shape");
+        goto done;
+    }
+    KeyTable bi = {b[1].buf, b[1].len / 16, bi_shift, bi_rounds};
+    KeyTable c2 = {b[4].buf, b[4].len / 16, c2_shift, c2_rounds};
+    KeyTable c3 = {b[5].buf, b[5].len / 16, c3_shift, c3_rounds};
+    const KeyTable *tabs[3] = {&bi, &c2, &c3};
+    for (int t = 0; t < 3; t++) {
+        Py_ssize_t sz = tabs[t]->size;
+        if ((sz & (sz - 1)) || (sz && (tabs[t]->shift < 1 || tabs[t]->shift > 63 ||
+                                       (1ULL << (64 - tabs[t]->shift)) != (uint64_t)sz))) {
+            PyErr_SetString(PyExc_ValueError, "a hash table's size is not 2 ** (64 - shift)");
+            goto done;
+        }
+    }
+    /* feature ids in the tables are checked against F when used (push_occ callers) */
+
+    if (collect_words(docs_tokens, memo, token_id, n_docs, &w) < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < w.n; i++)
+        if (w.id[i] >= n_uni) {
+            PyErr_SetString(PyExc_ValueError, "a token id is outside uni_feat");
+            goto done;
+        }
+
+    sc.idf = b[6].buf;
+    sc.coef = b[7].buf;
+    sc.k = k;
+    sc.sublinear = sublinear;
+
+    Py_BEGIN_ALLOW_THREADS
+    sc.count = calloc((size_t)(F > 0 ? F : 1), sizeof(int32_t));
+    sc.acc = malloc((size_t)k * sizeof(double));
+    tmp = malloc((size_t)k * sizeof(double));
+    if (!sc.count || !sc.acc || !tmp)
+        ok = 0;
+    Py_ssize_t tcap = 0, bcap = 0, scap = 0;
+    Py_ssize_t wi = 0, c = 0; /* positions in the word and character streams */
+    const int64_t *ids = w.id, *wdoc = w.doc, *wsent = w.sent;
+    Py_ssize_t n_w = w.n;
+
+    for (Py_ssize_t d = 0; ok && d < n_docs; d++) {
+        doc.n = 0;
+        doc.np = 0;
+        int64_t max_sent = 0;
+        /* words of text d: unigrams and bigrams of consecutive kept tokens */
+        for (; ok && wi < n_w && wdoc[wi] == d; wi++) {
+            int64_t id = ids[wi];
+            if (wsent[wi] > max_sent)
+                max_sent = wsent[wi];
+            if (id < 0)
+                continue;
+            if (push_occ(&doc, wsent[wi], uni[id]) < 0)
+                ok = 0;
+            if (wi + 1 < n_w && wdoc[wi + 1] == d && ids[wi + 1] >= 0 &&
+                push_pending(&doc, wsent[wi], id * ((int64_t)1 << 31) + ids[wi + 1], &bi) < 0)
+                ok = 0;
+        }
+        /* characters of text d: Han n-grams.  Text d > 0 starts at the \0 that
+         * separates it from text d - 1; sentence ends are counted after a
+         * text's first position, as model._Featurizer._char_stream does. */
+        Py_ssize_t first = c;
+        if (d > 0 && c < n_cps)
+            c++; /* the separator */
+        int64_t sent = 0;
+        for (; ok && c < n_cps && cps[c] != 0; c++) {
+            uint32_t ch = cps[c];
+            if (c > first && is_break(ch))
+                sent++;
+            if (!is_han(ch))
+                continue;
+            if (n_c1 && push_occ(&doc, sent, c1[ch < (uint32_t)n_c1 ? ch : (uint32_t)n_c1 - 1]) < 0)
+                ok = 0;
+            if (c + 1 < n_cps && is_han(cps[c + 1])) {
+                int64_t key2 = ((int64_t)ch << 21) | (int64_t)cps[c + 1];
+                if (push_pending(&doc, sent, key2, &c2) < 0)
+                    ok = 0;
+                if (c + 2 < n_cps && is_han(cps[c + 2]) &&
+                    push_pending(&doc, sent, (key2 << 21) | (int64_t)cps[c + 2], &c3) < 0)
+                    ok = 0;
+            }
+        }
+        if (sent > max_sent)
+            max_sent = sent;
+        if (!ok || resolve_pending(&doc) < 0) {
+            ok = 0;
+            break;
+        }
+        Py_ssize_t n_occ = doc.n;
+        for (Py_ssize_t i = 0; i < n_occ; i++)
+            if (doc.occ[i].feat >= F) {
+                ok = -1; /* a table names a feature beyond idf */
+                break;
+            }
+        if (ok != 1)
+            break;
+        if (n_occ == 0)
+            continue;
+        if (n_occ > tcap) {
+            free(sc.touched);
+            tcap = n_occ;
+            sc.touched = malloc((size_t)tcap * sizeof(int64_t));
+            if (!sc.touched) { ok = 0; break; }
+        }
+        score_group(&sc, doc.occ, 0, n_occ, para + d * k);
+        if (best == NULL)
+            continue;
+        /* sentences: a counting sort of the occurrences by sentence */
+        Py_ssize_t nbk = (Py_ssize_t)max_sent + 2;
+        if (nbk > bcap) {
+            free(bucket);
+            bcap = nbk;
+            bucket = malloc((size_t)bcap * sizeof(Py_ssize_t));
+            if (!bucket) { ok = 0; break; }
+        }
+        if (n_occ > scap) {
+            free(sorted);
+            scap = n_occ;
+            sorted = malloc((size_t)scap * sizeof(Occ));
+            if (!sorted) { ok = 0; break; }
+        }
+        memset(bucket, 0, (size_t)nbk * sizeof(Py_ssize_t));
+        for (Py_ssize_t i = 0; i < n_occ; i++)
+            bucket[doc.occ[i].sent + 1]++;
+        for (Py_ssize_t s = 1; s < nbk; s++)
+            bucket[s] += bucket[s - 1];
+        for (Py_ssize_t i = 0; i < n_occ; i++)
+            sorted[bucket[doc.occ[i].sent]++] = doc.occ[i];
+        /* bucket[s] is now the end of sentence s */
+        double *bd = best + d * k;
+        Py_ssize_t lo = 0;
+        for (Py_ssize_t s = 0; s + 1 < nbk; s++) {
+            Py_ssize_t hi = bucket[s];
+            if (score_group(&sc, sorted, lo, hi, tmp)) {
+                for (Py_ssize_t j = 0; j < k; j++)
+                    if (tmp[j] > bd[j])
+                        bd[j] = tmp[j];
+            }
+            lo = hi;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (ok == -1) {
+        PyErr_SetString(PyExc_ValueError, "a hash table holds a feature id beyond idf");
+        goto done;
+    }
+    if (!ok) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    free(w.id);
+    free(w.doc);
+    free(w.sent);
+    free(doc.occ);
+    free(doc.pend);
+    free(bucket);
+    free(sorted);
+    free(tmp);
+    free(sc.count);
+    free(sc.touched);
+    free(sc.acc);
+    for (int i = 0; i < nb; i++)
+        PyBuffer_Release(&b[i]);
+    if (have_best)
+        PyBuffer_Release(&best_buf);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"score", kernel_score, METH_VARARGS,
+     "score(docs_tokens, memo, token_id, uni_feat, bi_table, bi_shift, bi_rounds, cps, c1_table,\n"
+     "      c2_table, c2_shift, c2_rounds, c3_table, c3_shift, c3_rounds, idf, coef_t,\n"
+     "      k, sublinear, n_docs, para, best)\n\n"
+     "Fill para (n_docs x k) with the text scores and best (or None) with each text's best\n"
+     "sentence score.  Private: called by policytag.model._Featurizer.score."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernel",
+                                    "The classifier's scoring loop in C (private).", -1, methods};
+
+PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }
