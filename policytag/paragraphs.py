@@ -97,16 +97,29 @@ _BYLINE = re.compile(
 _CAPTION = re.compile(
     r"(?:记者|摄影|通讯员).{0,20}摄$|^(?:制图|摄影|图片|图)[:：\s]?[\u4e00-\u9fff·]{2,5}$"
 )
+# Copyright, licence and contact notices.  Three patterns: Chinese literals
+# (a plain alternation of literals is scanned fast), a word before a spaced
+# " 技术支持" (the technical-support credit of a web page), and Latin words,
+# case-insensitive, searched only in lines that have a Latin letter or a dot.
+# (Not bare 侵权 or 技术支持: reports say 打击盗版侵权, 提供技术支持.)
 _NOTICE = re.compile(
-    # (not bare 侵权 or 技术支持: reports say 打击盗版侵权, 提供技术支持)
-    # (a word before " 技术支持" is one non-space character: "\S+ " would rescan every
-    # run of non-space characters from each of its positions)
-    r"版权所有|技术支持[:：]|\S 技术支持\b|免责声明|"
-    r"侵权必究|如有侵权|侵权请|侵权删|"
+    r"版权所有|技术支持[:：]|免责声明|侵权必究|如有侵权|侵权请|侵权删|"
     r"转载请|不得转载|请勿转载|本站|扫码关注|扫一扫|办公室电话|联系电话[:：]|"
-    r"请自觉遵守|著作权法》第五条|下载附件|提醒您|温馨提示|点击图片进入|大牛|约稿|"
-    r"(?i:copyright|all rights reserved|ICP备|ICP证|e-mail[:：]|\.pdf|\.docx?\b)"
+    r"请自觉遵守|著作权法》第五条|下载附件|提醒您|温馨提示|点击图片进入|大牛|约稿"
 )
+_NOTICE_CREDIT = re.compile(r"\S 技术支持\b")
+_NOTICE_LATIN = re.compile(r"copyright|all rights reserved|ICP备|ICP证|e-mail[:：]|\.pdf|\.docx?\b", re.IGNORECASE)
+_LATIN_OR_DOT = re.compile(r"[A-Za-z.]")
+
+
+def _is_notice(s: str) -> bool:
+    return bool(
+        _NOTICE.search(s)
+        or (" 技术支持" in s and _NOTICE_CREDIT.search(s))
+        or (_LATIN_OR_DOT.search(s) and _NOTICE_LATIN.search(s))
+    )
+
+
 _AUTHOR_NOTE = re.compile(r"^[（(]作者(?:系|为|是|单位)")
 _SPAM_WORDS = re.compile(
     r"色情|无码|三级片|毛片|黄片|操逼|人妻|福利视频|成人网|av成人|国产精品|博彩|娱乐城|赌场|"
@@ -149,7 +162,7 @@ def is_furniture(line: str) -> bool:
         return True
     if len(s) < 160 and _CAPTION.search(s):
         return True
-    if len(s) < 200 and (_NOTICE.search(s) or _AUTHOR_NOTE.match(s)):
+    if len(s) < 200 and (_is_notice(s) or _AUTHOR_NOTE.match(s)):
         return True
     if s.count("|") >= 3 and "。" not in s:
         return True
@@ -159,6 +172,12 @@ def is_furniture(line: str) -> bool:
     if spam and (len(set(spam)) >= 2 or not _PROSE_PUNCT.search(s)):
         return True
     return False
+
+
+def _ends_with(rx: re.Pattern, s: str, tail: int) -> bool:
+    """``rx.search(s)`` for a pattern anchored at the end (``…$``) whose matches are
+    at most ``tail`` characters long: only the end of ``s`` is scanned."""
+    return rx.search(s, max(0, len(s) - tail - 1)) is not None  # (+1: "$" also matches before a final \n)
 
 
 def _is_numbered_heading(s: str) -> bool:
@@ -318,7 +337,7 @@ def paragraphs(
                 continue
             separated = ln.blank_before or ln.dropped_before
             prev_open = (
-                not _TERMINAL.search(prev.text)
+                not _ends_with(_TERMINAL, prev.text, 3)
                 and not _is_numbered_heading(prev.text)
                 and prev.text not in _HEADING_WORDS
             )
@@ -328,7 +347,7 @@ def paragraphs(
                 join = (
                     not separated
                     and prev_open
-                    and bool(_MID_SENTENCE.search(prev.text))
+                    and _ends_with(_MID_SENTENCE, prev.text, 1)
                     and not _is_numbered_heading(ln.text)
                 )
             if join:

@@ -200,3 +200,32 @@ def test_no_sentence_of_a_national_report_is_dropped_as_furniture(corpus_docs):
             if len(s) >= 40 and "\u4e00" <= s[0] <= "\u9fff" and s[-1] in "。！？；”" and s not in kept:
                 lost.append((doc.id, s[:40]))
     assert lost == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="。！？!?；;：:…”’」』)）.，、“（(《—\n a发展", max_size=30))
+def test_end_anchored_checks_equal_a_full_search(s):
+    """_ends_with scans only the end of a line: same answer as searching all of it."""
+    from policytag.paragraphs import _MID_SENTENCE, _TERMINAL, _ends_with
+
+    assert _ends_with(_TERMINAL, s, 3) == bool(_TERMINAL.search(s))
+    assert _ends_with(_MID_SENTENCE, s, 1) == bool(_MID_SENTENCE.search(s))
+
+
+_NOTICE_REFERENCE = re.compile(  # the notice rule as one regex (slow on long lines: the reference)
+    r"版权所有|copyright|all rights reserved|ICP备|ICP证|技术支持[:：]|\S 技术支持\b|免责声明|"
+    r"侵权必究|如有侵权|侵权请|侵权删|转载请|不得转载|请勿转载|本站|扫码关注|扫一扫|e-mail[:：]|办公室电话|"
+    r"联系电话[:：]|请自觉遵守|著作权法》第五条|下载附件|\.pdf|\.docx?\b|提醒您|温馨提示|点击图片进入|大牛|约稿",
+    re.IGNORECASE,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["版权所有", "技术支持", "：", ":", " ", "Copyright", "ALL RIGHTS RESERVED", "icp备",
+                                 "E-mail", ".PDF", ".docx", ".doc", "x", "侵权", "请", "本站", "打击盗版", "。", "公司"]),
+                max_size=12))
+def test_notice_rule_equals_its_single_regex(parts):
+    from policytag.paragraphs import _is_notice
+
+    s = "".join(parts)
+    assert _is_notice(s) == bool(_NOTICE_REFERENCE.search(s))
