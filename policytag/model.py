@@ -432,7 +432,7 @@ class _KeyTable:
     def __init__(self, keys: np.ndarray, feats: np.ndarray) -> None:
         keys = np.asarray(keys, np.int64)
         feats = np.asarray(feats, np.int64)
-        bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 4))))  # load factor <= 1/4
+        bits = max(4, int(np.ceil(np.log2(max(len(keys), 1) * 2))))  # load factor <= 1/2
         self._shift = np.uint64(64 - bits)
         self._mask = np.int64((1 << bits) - 1)
         # (key, feature) pairs side by side: one cache line per probe in the C kernel

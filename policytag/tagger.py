@@ -113,31 +113,31 @@ class Tagger:
 
     def _tag_normalized(self, texts: Sequence[str], mentions: Sequence[Sequence[Mention]]) -> list[Tags]:
         clf = self.classifier
+        themes = self.themes
         if texts:
             implied = [{t for m in ms for t in m.themes} for ms in mentions]
             probs = clf._proba_from_scores(clf._decision(texts, normalized=True, programs=implied))
         else:
-            probs = np.zeros((0, len(self.themes)))
-        decided = probs >= clf.thresholds_
+            probs = np.zeros((0, len(themes)))
+        final = probs >= clf.thresholds_
+        if self.combine != "classifier":
+            index = {t: j for j, t in enumerate(themes)}
+            rule = np.zeros_like(final)
+            for i, ms in enumerate(mentions):
+                for m in ms:
+                    for t in m.themes:
+                        if t in index:
+                            rule[i, index[t]] = True
+            final = rule if self.combine == "rules" else final | rule
+        # each row's decisions as a bit mask -> the tuple of theme names (one per mask)
+        masks = (final.astype(np.int64) << np.arange(len(themes), dtype=np.int64)).sum(axis=1).tolist()
+        names: dict[int, tuple[str, ...]] = {}
         out = []
-        index = {t: j for j, t in enumerate(self.themes)}
-        for i in range(len(texts)):
-            rule = np.zeros(len(self.themes), dtype=bool)
-            for m in mentions[i]:
-                for t in m.themes:
-                    if t in index:
-                        rule[index[t]] = True
-            if self.combine == "classifier":
-                final = decided[i]
-            elif self.combine == "rules":
-                final = rule
-            else:
-                final = decided[i] | rule
-            out.append(Tags(
-                themes=tuple(t for t, v in zip(self.themes, final) if v),
-                scores={t: float(p) for t, p in zip(self.themes, probs[i])},
-                programs=tuple(mentions[i]),
-            ))
+        for mask, row, ms in zip(masks, probs.tolist(), mentions):
+            chosen = names.get(mask)
+            if chosen is None:
+                chosen = names[mask] = tuple(t for j, t in enumerate(themes) if mask >> j & 1)
+            out.append(Tags(themes=chosen, scores=dict(zip(themes, row)), programs=tuple(ms)))
         return out
 
     # -- public API ----------------------------------------------------------------------
