@@ -270,20 +270,22 @@ _PROGRAM_WORD_AFTER = re.compile(r"理念|战略|工程|行动|政策|改革|目
 _BIG_PROJECT = re.compile(rf"[{_CN_NUM}]{{1,3}}大(?:工程|行动|战略|攻坚战|专项行动|计划)")
 
 
-def _finditer_near(rx: re.Pattern, text: str, anchor: str, max_before: int) -> Iterator[re.Match]:
+def _finditer_near(rx: re.Pattern, text: str, anchor: str, max_before: int, after: str) -> Iterator[re.Match]:
     """``rx.finditer(text)`` for a pattern each of whose matches holds ``anchor``
-    within ``max_before`` characters after its start: the match is tried only at
-    those starts (a regex whose first item is optional, as in _PLAN, is
-    otherwise tried at every position of the text)."""
+    within ``max_before`` characters after its start, right after one of the
+    characters ``after``: the match is tried only at those starts.  (A regex
+    whose first item is optional, as in _PLAN, is otherwise tried at every
+    position of the text.)"""
     end = 0
-    q = text.find(anchor)
+    q = text.find(anchor, 1)
     while q >= 0:
-        for p in range(max(end, q - max_before), q + 1):
-            m = rx.match(text, p)
-            if m is not None and m.end() > m.start():
-                yield m
-                end = m.end()
-                break
+        if text[q - 1] in after:
+            for p in range(max(end, q - max_before), q):
+                m = rx.match(text, p)
+                if m is not None and m.end() > m.start():
+                    yield m
+                    end = m.end()
+                    break
         q = text.find(anchor, max(q + 1, end))
     return
 
@@ -465,28 +467,12 @@ class ProgramMatcher:
         return out
 
     def _pattern_candidates(self, text: str, keep) -> list:  # noqa: ANN001
-        n_kept = len(keep)
-        out = []
-        identity = isinstance(keep, range)  # nothing was stripped: positions are unchanged
-        keep_arr = None if identity else np.asarray(keep)
-
-        def add(s: int, e: int, name: str, body: Optional[str] = None) -> None:
-            if identity:
-                ss, ee = s, e
-            else:
-                ss, ee = int(np.searchsorted(keep_arr, s)), int(np.searchsorted(keep_arr, e))
-            if ee <= ss:
-                return
-            key = _QUOTE_OR_NL.sub("", name)
-            prog = self._gaz.lookup(key)
-            if prog is None and body is not None:  # “三区一中心”战略: the entry 三区一中心
-                prog = self._gaz.lookup(body)
-            out.append((ss, min(ee, n_kept), key, prog, "pattern"))
-
-        for m in _finditer_near(_PLAN, text, "五", 5):
+        found: list[tuple[int, int, str, Optional[str]]] = []  # start, end (in text), name, quoted body
+        # _PLAN's 五 follows its ordinal (十四五) or 个 (第十四个五年); _BIG_PROJECT's 大 a numeral
+        for m in _finditer_near(_PLAN, text, "五", 5, "一二三四五六七八九十个"):
             name = _plan_name(m)
             if name:
-                add(m.start(), m.end(), name)
+                found.append((m.start(), m.end(), name, None))
         for m in _NUMBERED_QUOTED.finditer(text):
             body = m.group("body")
             name = body + m.group("tail")
@@ -495,9 +481,29 @@ class ProgramMatcher:
             if not m.group("tail") and (_CRITICISED_BEFORE.search(text, max(0, m.start() - 8), m.start() + 1)
                                         or _CRITICISED_AFTER.match(text, m.end())):
                 continue
-            add(m.start(), m.end(), name, body)
-        for m in _finditer_near(_BIG_PROJECT, text, "大", 3):
-            add(m.start(), m.end(), m.group(0))
+            found.append((m.start(), m.end(), name, body))
+        for m in _finditer_near(_BIG_PROJECT, text, "大", 3, _CN_NUM):
+            found.append((m.start(), m.end(), m.group(0), None))
+        if not found:
+            return []
+        # positions in text -> positions in the quote-stripped text (one searchsorted for all)
+        if isinstance(keep, range):  # nothing was stripped: positions are unchanged
+            starts = [f[0] for f in found]
+            ends = [f[1] for f in found]
+        else:
+            se = np.searchsorted(np.asarray(keep), [x for f in found for x in f[:2]]).tolist()
+            starts, ends = se[0::2], se[1::2]
+        n_kept = len(keep)
+        lookup = self._gaz.lookup
+        out = []
+        for (_, _, name, body), ss, ee in zip(found, starts, ends):
+            if ee <= ss:
+                continue
+            key = _QUOTE_OR_NL.sub("", name)
+            prog = lookup(key)
+            if prog is None and body is not None:  # “三区一中心”战略: the entry 三区一中心
+                prog = lookup(body)
+            out.append((ss, min(ee, n_kept), key, prog, "pattern"))
         return out
 
     def _plausible_short(self, text: str, keep: list[int], stripped: str, s: int, e: int) -> bool:

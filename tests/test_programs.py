@@ -345,11 +345,11 @@ def test_a_user_entry_taking_a_shipped_surface_form_is_warned_about(caplog):
 def test_anchored_scan_equals_finditer(text):
     """_PLAN and _BIG_PROJECT are tried only near their anchor character; the
     matches must be exactly those of finditer."""
-    from policytag.programs import _BIG_PROJECT, _PLAN, _finditer_near
+    from policytag.programs import _BIG_PROJECT, _CN_NUM, _PLAN, _finditer_near
 
-    for rx, anchor, before in ((_PLAN, "五", 5), (_BIG_PROJECT, "大", 3)):
+    for rx, anchor, before, after in ((_PLAN, "五", 5, "一二三四五六七八九十个"), (_BIG_PROJECT, "大", 3, _CN_NUM)):
         want = [(m.start(), m.end(), m.groupdict()) for m in rx.finditer(text)]
-        got = [(m.start(), m.end(), m.groupdict()) for m in _finditer_near(rx, text, anchor, before)]
+        got = [(m.start(), m.end(), m.groupdict()) for m in _finditer_near(rx, text, anchor, before, after)]
         assert got == want
 
 
@@ -372,4 +372,17 @@ def test_automaton_finds_every_occurrence_of_every_form(matcher, corpus_docs, se
                 at = stripped.find(k, at + 1)
         assert got == sorted(want)
         n += len(want)
+    assert n > 500
+
+
+def test_anchored_scan_equals_finditer_on_documents(corpus_docs, seed_docs):
+    from policytag.programs import _BIG_PROJECT, _CN_NUM, _PLAN, _finditer_near
+
+    n = 0
+    for text in [d.text for d in corpus_docs] + [d.text for d in seed_docs.values()]:
+        text = normalize(text).text
+        for rx, anchor, before, after in ((_PLAN, "五", 5, "一二三四五六七八九十个"), (_BIG_PROJECT, "大", 3, _CN_NUM)):
+            want = [m.span() for m in rx.finditer(text)]
+            assert [m.span() for m in _finditer_near(rx, text, anchor, before, after)] == want
+            n += len(want)
     assert n > 500
