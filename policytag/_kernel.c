@@ -74,9 +74,12 @@ typedef struct {
     int64_t feat;
 } Occ;
 
+/* 1 + log(tf) for small tf, filled once at import (the same libm call as otherwise) */
+#define LOG_TABLE 64
+static double log_table[LOG_TABLE];
+
 typedef struct {
-    const double *idf;
-    const double *coef; /* (n_features, k), row-major */
+    const double *w;  /* (n_features, 1 + k), row-major: idf, then the k coefficients */
     Py_ssize_t k;
     int sublinear;
     int32_t *count;   /* n_features zeros between groups */
@@ -95,7 +98,7 @@ static int score_group(Scorer *s, const Occ *occ, Py_ssize_t lo, Py_ssize_t hi, 
         int64_t f = occ[i].feat;
         if (s->count[f]++ == 0) {
             s->touched[nt++] = f;
-            __builtin_prefetch(s->coef + f * k);
+            __builtin_prefetch(s->w + f * (k + 1));
         }
     }
     double norm2 = 0.0;
@@ -104,11 +107,11 @@ static int score_group(Scorer *s, const Occ *occ, Py_ssize_t lo, Py_ssize_t hi, 
     for (Py_ssize_t t = 0; t < nt; t++) {
         int64_t f = s->touched[t];
         double tf = (double)s->count[f];
-        double v = (s->sublinear ? 1.0 + log(tf) : tf) * s->idf[f];
+        const double *row = s->w + f * (k + 1);
+        double v = (s->sublinear ? (s->count[f] < LOG_TABLE ? log_table[s->count[f]] : 1.0 + log(tf)) : tf) * row[0];
         norm2 += v * v;
-        const double *row = s->coef + f * k;
         for (Py_ssize_t j = 0; j < k; j++)
-            s->acc[j] += v * row[j];
+            s->acc[j] += v * row[1 + j];
         s->count[f] = 0;
     }
     double inv = 1.0 / sqrt(norm2);
@@ -294,27 +297,27 @@ static int resolve_pending(Doc *b)
     return 0;
 }
 
-#define N_BUF 9
+#define N_BUF 8
 
 static PyObject *kernel_score(PyObject *self, PyObject *args)
 {
     PyObject *docs_tokens, *memo, *token_id;
-    PyObject *o_uni, *o_bi, *o_cps, *o_c1, *o_c2, *o_c3, *o_idf, *o_coef, *o_para, *o_best;
+    PyObject *o_uni, *o_bi, *o_cps, *o_c1, *o_c2, *o_c3, *o_w, *o_para, *o_best;
     unsigned int bi_shift, c2_shift, c3_shift;
     Py_ssize_t bi_rounds, c2_rounds, c3_rounds, k, n_docs;
     int sublinear;
-    if (!PyArg_ParseTuple(args, "OO!OOOInOOOInOInOOnpnOO:score", &docs_tokens, &PyDict_Type, &memo, &token_id,
+    if (!PyArg_ParseTuple(args, "OO!OOOInOOOInOInOnpnOO:score", &docs_tokens, &PyDict_Type, &memo, &token_id,
                           &o_uni, &o_bi, &bi_shift, &bi_rounds, &o_cps, &o_c1, &o_c2, &c2_shift, &c2_rounds,
-                          &o_c3, &c3_shift, &c3_rounds, &o_idf, &o_coef, &k, &sublinear, &n_docs, &o_para,
+                          &o_c3, &c3_shift, &c3_rounds, &o_w, &k, &sublinear, &n_docs, &o_para,
                           &o_best))
         return NULL;
 
     Py_buffer b[N_BUF];
     int nb = 0;
-    PyObject *objs[N_BUF] = {o_uni, o_bi, o_cps, o_c1, o_c2, o_c3, o_idf, o_coef, o_para};
-    const Py_ssize_t sizes[N_BUF] = {8, 16, 4, 8, 16, 16, 8, 8, 8};
+    PyObject *objs[N_BUF] = {o_uni, o_bi, o_cps, o_c1, o_c2, o_c3, o_w, o_para};
+    const Py_ssize_t sizes[N_BUF] = {8, 16, 4, 8, 16, 16, 8, 8};
     const char *names[N_BUF] = {"uni_feat", "bi_table", "cps", "c1_table", "c2_table", "c3_table",
-                                "idf", "coef_t", "para"};
+                                "weights", "para"};
     Py_buffer best_buf = {0};
     int have_best = 0;
     PyObject *result = NULL;
@@ -339,11 +342,11 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
     const uint32_t *cps = b[2].buf;
     const int64_t *c1 = b[3].buf;
     Py_ssize_t n_uni = b[0].len / 8, n_cps = b[2].len / 4, n_c1 = b[3].len / 8;
-    Py_ssize_t F = b[6].len / 8;
-    double *para = b[8].buf, *best = have_best ? best_buf.buf : NULL;
-    if (k <= 0 || b[7].len / 8 != F * k || b[8].len / 8 != n_docs * k ||
+    Py_ssize_t F = k > 0 ? b[6].len / 8 / (k + 1) : 0;
+    double *para = b[7].buf, *best = have_best ? best_buf.buf : NULL;
+    if (k <= 0 || b[6].len / 8 != F * (k + 1) || b[7].len / 8 != n_docs * k ||
         (best != NULL && best_buf.len / 8 != n_docs * k)) {
-        PyErr_SetString(PyExc_ValueError, "idf, coef_t, para and best do not agree in shape");
+        PyErr_SetString(PyExc_ValueError, "weights, para and best do not agree in shape");
         goto done;
     }
     KeyTable bi = {b[1].buf, b[1].len / 16, bi_shift, bi_rounds};
@@ -368,8 +371,7 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
             goto done;
         }
 
-    sc.idf = b[6].buf;
-    sc.coef = b[7].buf;
+    sc.w = b[6].buf;
     sc.k = k;
     sc.sublinear = sublinear;
 
@@ -387,12 +389,9 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
     for (Py_ssize_t d = 0; ok && d < n_docs; d++) {
         doc.n = 0;
         doc.np = 0;
-        int64_t max_sent = 0;
         /* words of text d: unigrams and bigrams of consecutive kept tokens */
         for (; ok && wi < n_w && wdoc[wi] == d; wi++) {
             int64_t id = ids[wi];
-            if (wsent[wi] > max_sent)
-                max_sent = wsent[wi];
             if (id < 0)
                 continue;
             if (push_occ(&doc, wsent[wi], uni[id]) < 0)
@@ -425,18 +424,20 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
                     ok = 0;
             }
         }
-        if (sent > max_sent)
-            max_sent = sent;
         if (!ok || resolve_pending(&doc) < 0) {
             ok = 0;
             break;
         }
         Py_ssize_t n_occ = doc.n;
-        for (Py_ssize_t i = 0; i < n_occ; i++)
+        int64_t max_sent = 0; /* the last sentence that holds an occurrence */
+        for (Py_ssize_t i = 0; i < n_occ; i++) {
             if (doc.occ[i].feat >= F) {
-                ok = -1; /* a table names a feature beyond idf */
+                ok = -1; /* a table names a feature beyond the weights */
                 break;
             }
+            if (doc.occ[i].sent > max_sent)
+                max_sent = doc.occ[i].sent;
+        }
         if (ok != 1)
             break;
         if (n_occ == 0)
@@ -450,6 +451,12 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
         score_group(&sc, doc.occ, 0, n_occ, para + d * k);
         if (best == NULL)
             continue;
+        if (max_sent == 0) { /* one sentence: the same group, so the same score */
+            for (Py_ssize_t j = 0; j < k; j++)
+                if (para[d * k + j] > best[d * k + j])
+                    best[d * k + j] = para[d * k + j];
+            continue;
+        }
         /* sentences: a counting sort of the occurrences by sentence */
         Py_ssize_t nbk = (Py_ssize_t)max_sent + 2;
         if (nbk > bcap) {
@@ -486,7 +493,7 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
     }
     Py_END_ALLOW_THREADS
     if (ok == -1) {
-        PyErr_SetString(PyExc_ValueError, "a hash table holds a feature id beyond idf");
+        PyErr_SetString(PyExc_ValueError, "a hash table holds a feature id beyond the weights");
         goto done;
     }
     if (!ok) {
@@ -517,9 +524,10 @@ done:
 static PyMethodDef methods[] = {
     {"score", kernel_score, METH_VARARGS,
      "score(docs_tokens, memo, token_id, uni_feat, bi_table, bi_shift, bi_rounds, cps, c1_table,\n"
-     "      c2_table, c2_shift, c2_rounds, c3_table, c3_shift, c3_rounds, idf, coef_t,\n"
+     "      c2_table, c2_shift, c2_rounds, c3_table, c3_shift, c3_rounds, weights,\n"
      "      k, sublinear, n_docs, para, best)\n\n"
-     "Fill para (n_docs x k) with the text scores and best (or None) with each text's best\n"
+     "weights is (n_features, 1 + k): idf, then coef_t.  Fill para (n_docs x k) with the text\n"
+     "scores and best (or None) with each text's best\n"
      "sentence score.  Private: called by policytag.model._Featurizer.score."},
     {NULL, NULL, 0, NULL},
 };
@@ -527,4 +535,9 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernel",
                                     "The classifier's scoring loop in C (private).", -1, methods};
 
-PyMODINIT_FUNC PyInit__kernel(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__kernel(void)
+{
+    for (int i = 1; i < LOG_TABLE; i++)
+        log_table[i] = 1.0 + log((double)i);
+    return PyModule_Create(&module);
+}

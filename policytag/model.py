@@ -93,6 +93,7 @@ class _Featurizer:
         state = dict(self.__dict__)
         state.pop("_memo", None)
         state.pop("_key_tables", None)
+        state.pop("_packed", None)
         return state
 
     # -- occurrences: (row, key) pairs per feature family ------------------------------
@@ -337,10 +338,16 @@ class _Featurizer:
             return t._slots, int(t._shift), int(t._rounds)
 
         c1 = tables[1]._table if 1 in tables else np.zeros(0, np.int64)
+        # idf and the coefficients side by side: one cache line per feature (cached per coef_t)
+        packed = self.__dict__.get("_packed")
+        if packed is None or packed[0] is not coef_t:
+            w = np.empty((len(self.idf), 1 + coef_t.shape[1]))
+            w[:, 0] = self.idf
+            w[:, 1:] = coef_t
+            packed = self._packed = (coef_t, w)
         _kernel.score(docs_tokens, memo, self._token_id, np.ascontiguousarray(self.uni_feat, np.int64),
-                      *hashed("bi"), cps, c1, *hashed(2), *hashed(3), np.ascontiguousarray(self.idf, np.float64),
-                      np.ascontiguousarray(coef_t, np.float64), coef_t.shape[1], bool(self.sublinear_tf),
-                      len(texts), para, best)
+                      *hashed("bi"), cps, c1, *hashed(2), *hashed(3), packed[1], coef_t.shape[1],
+                      bool(self.sublinear_tf), len(texts), para, best)
         return True
 
     def _tfidf(self, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> "_Rows":
