@@ -54,7 +54,6 @@ _WIDTH_TABLE.update({0x0D: 0x0A, 0x2028: 0x0A, 0x2029: 0x0A, 0x85: 0x0A})
 _WIDTH_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_WIDTH_TABLE)) + "]+")
 
 # Pieces of the cleanup loop; each yields spans to delete.
-_SPACES = re.compile(r" +")
 _SPACE_DROP_BEFORE = re.compile(rf"[{_CJK}.,;:!?)\]%\n]")
 _SPACE_DROP_AFTER = re.compile(rf"[{_CJK}(\[\n]")
 # Patterns start with a literal or a small class so that the regex engine can
@@ -63,6 +62,7 @@ _SPACE_DROP_AFTER = re.compile(rf"[{_CJK}(\[\n]")
 _PINYIN = re.compile(
     rf"[(（](?<=[{_HAN}][(（])(?:{_PINYIN_SYL})[)）](?:[(（](?:{_PINYIN_SYL})[)）])*"
 )
+_HAN_RE = re.compile(rf"[{_HAN}]")
 _PAYWALL = re.compile(r"##\s*paid\s*(?:begin|end)\s*##", re.IGNORECASE)
 # Mojibake: runs of '?' where characters could not be decoded, sometimes with
 # a stray letter or the tail of a broken pinyin gloss ("?yōu)").
@@ -158,14 +158,35 @@ def _space_spans(text: str) -> _Spans:
     """Spaces to delete: next to CJK text or punctuation, at line ends, and
     all but one of any remaining run."""
     n = len(text)
-    for m in _SPACES.finditer(text):
-        s, e = m.span()
+    s = text.find(" ")
+    while s >= 0:  # each run of spaces (str.find skips ahead faster than a regex scan)
+        e = s + 1
+        while e < n and text[e] == " ":
+            e += 1
         before = text[s - 1] if s else "\n"
         after = text[e] if e < n else "\n"
         if _SPACE_DROP_AFTER.match(before) or _SPACE_DROP_BEFORE.match(after):
             yield s, e
         elif e - s > 1:
             yield s + 1, e
+        s = text.find(" ", e)
+
+
+def _pinyin_spans(text: str) -> _Spans:
+    """_PINYIN's matches (a gloss starts at a bracket after a Han character):
+    the brackets are found with str.find and the pattern is tried there only."""
+    pos = 0
+    a, b = text.find("("), text.find("（")  # the next bracket of each kind at or after pos, or -1
+    while a >= 0 or b >= 0:
+        p = a if b < 0 or 0 <= a < b else b
+        m = _PINYIN.match(text, p) if p > 0 and _HAN_RE.match(text, p - 1) else None
+        pos = m.end() if m is not None else p + 1
+        if m is not None:
+            yield m.span()
+        if 0 <= a < pos:
+            a = text.find("(", pos)
+        if 0 <= b < pos:
+            b = text.find("（", pos)
 
 
 _MOJIBAKE_HINT = re.compile(r"[?(]")  # every _MOJIBAKE match holds one of these
@@ -193,7 +214,7 @@ def _mojibake_spans(text: str) -> _Spans:
 _CLEANUP_STEPS: tuple[Callable[[str], _Spans], ...] = (
     _regex_spans(_PAYWALL),
     _space_spans,
-    _regex_spans(_PINYIN),
+    _pinyin_spans,
     _mojibake_spans,
 )
 
@@ -246,11 +267,16 @@ class Normalizer:
         cur, offs = _delete(cur, offs, _regex_spans(_DELETE_CHARS)(cur))
         if _WIDTH_CHARS.search(cur):
             cur = _WIDTH_CHARS.sub(lambda m: m.group().translate(_WIDTH_TABLE), cur)
-        for _ in range(8):  # deletions can make new neighbours; run to a fixpoint
+        # Deletions can make new neighbours: run the steps in turn to a fixpoint,
+        # that is until every step has run on the current text and deleted
+        # nothing (at most 8 rounds).
+        clean_runs = 0
+        n_steps = len(_CLEANUP_STEPS)
+        for i in range(8 * n_steps):
             before = cur
-            for step in _CLEANUP_STEPS:
-                cur, offs = _delete(cur, offs, step(cur))
-            if cur == before:
+            cur, offs = _delete(cur, offs, _CLEANUP_STEPS[i % n_steps](cur))
+            clean_runs = clean_runs + 1 if len(cur) == len(before) else 0
+            if clean_runs == n_steps:
                 break
         cur = self._convert(cur)
         return Normalized(cur, text, offs)

@@ -117,3 +117,22 @@ def test_mojibake_search_by_lines_finds_what_the_whole_text_search_finds(text):
 
     mod = importlib.import_module("policytag.normalize")
     assert list(mod._mojibake_spans(text)) == [m.span() for m in mod._MOJIBAKE.finditer(text)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="区發(（)）qūfāyōuzhdele ?\n一。a", max_size=60))
+def test_cleanup_finders_equal_their_regex_scans(text):
+    """_pinyin_spans and _space_spans find with str.find what a regex scan finds."""
+    from policytag.normalize import _PINYIN, _SPACE_DROP_AFTER, _SPACE_DROP_BEFORE, _pinyin_spans, _space_spans
+
+    assert list(_pinyin_spans(text)) == [m.span() for m in _PINYIN.finditer(text)]
+    want = []
+    for m in re.finditer(r" +", text):
+        s, e = m.span()
+        before = text[s - 1] if s else "\n"
+        after = text[e] if e < len(text) else "\n"
+        if _SPACE_DROP_AFTER.match(before) or _SPACE_DROP_BEFORE.match(after):
+            want.append((s, e))
+        elif e - s > 1:
+            want.append((s + 1, e))
+    assert list(_space_spans(text)) == want
