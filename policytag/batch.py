@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
 from .corpus import Document, ReadError, read_documents
+from .tagger import json_line
 
 __all__ = ["BatchResult", "tag_corpus", "OUTPUT_FORMATS"]
 
@@ -60,7 +61,7 @@ def _row_text(row: dict, fmt: str, columns: Optional[list]) -> str:
         flat["program_mentions"] = json.dumps(row.get("program_mentions", []), ensure_ascii=False)
         csv.writer(buf).writerow([flat.get(c, "") for c in columns])
         return buf.getvalue()
-    return json.dumps(row, ensure_ascii=False) + "\n"
+    return json_line(row)
 
 
 def _read_checkpoint(ckpt: Path) -> tuple[set, int, Optional[list]]:
@@ -150,28 +151,33 @@ def tag_corpus(
 
     bar = tqdm(desc="tagging", unit="doc", disable=(not progress) if progress is not None else None,
                dynamic_ncols=True, file=sys.stderr)
-    try:
+    def csv_rows():  # noqa: ANN202 - (id, paragraphs, characters, text) per document, as _iter_json_lines
+        nonlocal columns
         for doc_tags in tagger.iter_documents(docs(), n_jobs=n_jobs):
-            if not doc_tags:
-                continue
             chunk = []
             for pt in doc_tags:
                 row = pt.to_row(with_text)
-                if write_fmt == ".csv" and columns is None:
+                if columns is None:
                     columns = [k for k in row if k != "program_mentions"] + ["program_mentions"]
                     if out:
                         ck.write(json.dumps({"columns": columns, "offset": 0}) + "\n")
                     chunk.insert(0, _header(columns))
                 chunk.append(_row_text(row, write_fmt, columns))
-            sink.write("".join(chunk))
+            yield (doc_tags[0].doc_id if doc_tags else ""), len(doc_tags), (doc_tags[-1].end if doc_tags else 0), \
+                "".join(chunk)
+
+    documents = csv_rows() if write_fmt == ".csv" else tagger._iter_json_lines(docs(), n_jobs, with_text)
+    try:
+        for doc_id, n_paragraphs, chars, text in documents:
+            if not n_paragraphs:
+                continue
+            sink.write(text)
             sink.flush()
-            doc_id = doc_tags[0].doc_id
             if out:
                 ck.write(json.dumps({"doc": doc_id, "offset": sink.tell()}, ensure_ascii=False) + "\n")
                 ck.flush()
-            chars = doc_tags[-1].end
             result.documents += 1
-            result.paragraphs += len(doc_tags)
+            result.paragraphs += n_paragraphs
             result.characters += chars
             bar.update(1)
             elapsed = max(time.time() - t0, 1e-9)

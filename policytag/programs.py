@@ -357,9 +357,8 @@ class ProgramMatcher:
         """An Aho-Corasick automaton (ahocorasick-rs, a DFA) of the surface forms, and the forms."""
         import ahocorasick_rs
 
-        keys = sorted({_surface_key(s) for p in self._gaz
-                       if p.category != CONCEPT or self.include_concepts
-                       for s in p.surface_forms if len(_surface_key(s)) >= 2})
+        keys = sorted({k for p in self._gaz if p.category != CONCEPT or self.include_concepts
+                       for s in p.surface_forms for k in (_surface_key(s),) if len(k) >= 2})
         return ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.DFA), keys
 
     @functools.cached_property
@@ -380,7 +379,7 @@ class ProgramMatcher:
 
     def surface_forms(self) -> list[str]:
         """All surface forms (simplified, no quotes), e.g. for :meth:`Tokenizer.add_words`."""
-        return sorted({_surface_key(s) for p in self._gaz for s in p.surface_forms if len(_surface_key(s)) >= 2})
+        return sorted({k for p in self._gaz for s in p.surface_forms for k in (_surface_key(s),) if len(k) >= 2})
 
     @property
     def programs(self) -> Gazetteer:

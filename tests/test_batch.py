@@ -92,11 +92,17 @@ class _Crashing:
     def __init__(self, tagger, n):
         self.tagger, self.n = tagger, n
 
-    def iter_documents(self, docs, n_jobs=1):
-        for i, d in enumerate(self.tagger.iter_documents(docs, n_jobs)):
+    def _die_after_n(self, results):
+        for i, d in enumerate(results):
             if i == self.n:
                 raise _Interrupt()
             yield d
+
+    def iter_documents(self, docs, n_jobs=1):  # the CSV path
+        return self._die_after_n(self.tagger.iter_documents(docs, n_jobs))
+
+    def _iter_json_lines(self, docs, n_jobs=1, with_text=False):  # the JSON-lines path
+        return self._die_after_n(self.tagger._iter_json_lines(docs, n_jobs, with_text))
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
