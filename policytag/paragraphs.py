@@ -360,7 +360,8 @@ def paragraphs(
         ptext = "".join(x.text for x in g)
         if len(g) > 1 and is_furniture(ptext):
             continue  # a byline or notice that was split over lines
-        offs = np.concatenate([norm.offsets[x.start : x.end] for x in g])
+        offs = norm.offsets[g[0].start : g[0].end] if len(g) == 1 else np.concatenate(
+            [norm.offsets[x.start : x.end] for x in g])
         heading = len(g) == 1 and _looks_like_heading(ptext) if not block_mode else (
             _looks_like_heading(ptext) and (len(g) == 1 or len(ptext) <= 30)
         )

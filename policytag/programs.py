@@ -265,6 +265,7 @@ _CRITICISED_BEFORE = re.compile(
 _CRITICISED_AFTER = re.compile(r"(?:问题|现象|困境|阴谋|倾向|顽疾|之风|歪风|论调)")
 _SEP = "\x00"  # between paragraphs in find_in_paragraphs; no pattern crosses it
 _QUOTE_OR_NL = re.compile(r"[“”‘’\"'「」『』\n]")
+_QUOTE_OR_NL_CPS = np.array([ord(c) for c in "“”‘’\"'「」『』\n"], np.uint32)
 _PATTERN_HINT = re.compile(r"五|“|[一二三四五六七八九十百千两双]大")
 _PROGRAM_WORD_AFTER = re.compile(r"理念|战略|工程|行动|政策|改革|目标|工作|建设|试点|任务|要求|方针")
 _BIG_PROJECT = re.compile(rf"[{_CN_NUM}]{{1,3}}大(?:工程|行动|战略|攻坚战|专项行动|计划)")
@@ -421,10 +422,11 @@ class ProgramMatcher:
     def _find(self, text: str, offsets: np.ndarray, original: str) -> list[Mention]:
         if not text:
             return []
-        if _QUOTE_OR_NL.search(text):
-            drop = [m.start() for m in _QUOTE_OR_NL.finditer(text)]
-            keep = np.delete(np.arange(len(text)), drop)
-            stripped = _QUOTE_OR_NL.sub("", text)
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+        quote = np.isin(cps, _QUOTE_OR_NL_CPS)
+        if quote.any():
+            keep = np.flatnonzero(~quote)
+            stripped = cps[keep].tobytes().decode("utf-32-le", "surrogatepass")
         else:
             keep = range(len(text))
             stripped = text
