@@ -183,7 +183,7 @@ def test_precision_recall_against_annotations(matcher, corpus_root):
     print(f"dev annotations: precision {r['precision']:.3f} recall {r['recall']:.3f} "
           f"({r['found']} found, {r['annotated']} annotated)")
     assert r["annotated"] > 800
-    assert r["precision"] >= 0.73 and r["recall"] >= 0.74  # measured 0.757 / 0.772
+    assert r["precision"] >= 0.75 and r["recall"] >= 0.71  # measured 0.772 / 0.732 (after the review)
 
 
 def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
@@ -219,7 +219,9 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   concept category and the criticised-template filter)
 #   pg03 (300 fresh paragraphs, 479 mentions; never used to change the matcher)
 # After the second gazetteer pass: pg01 P 0.811 R 0.668, pg03 P 0.726 R 0.666.
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.78, 0.64), "pg03?.*.jsonl": (0.70, 0.64)}
+# After the precision review of the gazetteer (R01, R02; 2026-11-23, blind to the
+# gold files): pg01 P 0.826 R 0.647, pg03 P 0.771 R 0.641.
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.80, 0.62), "pg03?.*.jsonl": (0.74, 0.62)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
