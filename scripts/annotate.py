@@ -142,7 +142,8 @@ def cmd_check(args):
     docs = _all_paragraphs(args.corpus)
     seen = set()
     errors = 0
-    program_batch = batch.startswith("pg")  # program gold standard: no theme labels
+    # program gold standard and its adjudication (adjNN with adjNN.programs.jsonl): no theme labels
+    program_batch = batch.startswith("pg") or (BATCHES / f"{batch}.programs.jsonl").exists()
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():

@@ -1,0 +1,116 @@
+"""Program gold standard: the disputes between two full readings, and the adjudicated gold.
+
+    python scripts/adjudicate_programs.py disputes pg03 pg05 adj03
+        # labeled/batches/adj03.tsv and adj03.programs.jsonl: the paragraphs whose
+        # two readings differ, with both lists (for the adjudicator: labeled/GUIDE.md)
+    python scripts/adjudicate_programs.py merge pg03 pg05 adj03
+        # labeled/pg03.adjudicated.jsonl: the agreed readings plus the adjudicator's
+        # lists (labeled/raw/adj03.*.jsonl)
+
+Two readings of a paragraph agree when every mention of each is found in the
+other (the same name, or one containing the other, after removing quote marks:
+the matching of tests/test_programs.py).  Where they agree, the gold keeps the
+first reading.  Nothing here proposes a program: the lists come from readers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELED = ROOT / "labeled"
+sys.path.insert(0, str(ROOT))
+
+
+def _load(batch_prefix: str) -> dict:
+    """(doc, para) -> record, over the raw files of a batch (pg03 -> pg03a.*, pg03b.*)."""
+    out: dict = {}
+    files = sorted((LABELED / "raw").glob(f"{batch_prefix}?.*.jsonl")) + sorted(
+        (LABELED / "raw").glob(f"{batch_prefix}.*.jsonl"))
+    if not files:
+        raise SystemExit(f"no raw files for {batch_prefix} in {LABELED / 'raw'}")
+    for f in files:
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                r = json.loads(line)
+                key = (r["doc"], r["para"])
+                if key in out:
+                    raise SystemExit(f"{f}:{n}: second record for {key}")
+                out[key] = r
+    return out
+
+
+def _agree(a: list, b: list) -> bool:
+    from policytag.programs import _surface_key
+
+    ka, kb = [_surface_key(x) for x in a], [_surface_key(x) for x in b]
+    return all(any(x in y or y in x for y in kb) for x in ka) and all(any(y in x or x in y for x in ka) for y in kb)
+
+
+def _pairs(first: str, second: str) -> list:
+    a, b = _load(first), _load(second)
+    if set(a) != set(b):
+        raise SystemExit(f"{first} and {second} cover different paragraphs ({len(a)} vs {len(b)})")
+    for k in a:
+        if a[k]["hash"] != b[k]["hash"]:
+            raise SystemExit(f"{k}: the two readings name different paragraph texts (hash)")
+    return [(k, a[k], b[k]) for k in a]
+
+
+def cmd_disputes(args: argparse.Namespace) -> int:
+    pairs = _pairs(args.first, args.second)
+    disputed = [(k, ra, rb) for k, ra, rb in pairs if not _agree(ra["programs"], rb["programs"])]
+    tsv = LABELED / "batches" / f"{args.name}.tsv"
+    with open(tsv, "w", encoding="utf-8") as fh:
+        fh.write("doc\tpara\thash\n")
+        for (doc, para), ra, _ in disputed:
+            fh.write(f"{doc}\t{para}\t{ra['hash']}\n")
+    with open(LABELED / "batches" / f"{args.name}.programs.jsonl", "w", encoding="utf-8") as fh:
+        for (doc, para), ra, rb in disputed:
+            fh.write(json.dumps({"doc": doc, "para": para, "hash": ra["hash"],
+                                 "raw_programs": {ra["annotator"]: ra["programs"], rb["annotator"]: rb["programs"]}},
+                                ensure_ascii=False) + "\n")
+    print(f"{len(pairs)} paragraphs, {len(pairs) - len(disputed)} agreed, {len(disputed)} disputed -> {tsv}")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    pairs = _pairs(args.first, args.second)
+    adj = _load(args.name)
+    out = LABELED / f"{args.first}.adjudicated.jsonl"
+    n_adj = 0
+    with open(out, "w", encoding="utf-8") as fh:
+        for (doc, para), ra, rb in pairs:
+            readers = [ra["annotator"], rb["annotator"]]
+            if _agree(ra["programs"], rb["programs"]):
+                rec = {"doc": doc, "para": para, "hash": ra["hash"], "programs": ra["programs"],
+                       "source": "agreed", "readers": readers}
+            else:
+                if (doc, para) not in adj:
+                    raise SystemExit(f"{(doc, para)} is disputed but has no adjudicated record in raw/{args.name}.*")
+                r = adj[(doc, para)]
+                rec = {"doc": doc, "para": para, "hash": ra["hash"], "programs": r["programs"],
+                       "source": "adjudicated", "readers": readers, "adjudicator": r["annotator"]}
+                n_adj += 1
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print(f"{len(pairs)} paragraphs ({n_adj} adjudicated) -> {out}")
+    return 0
+
+
+def main(argv=None) -> int:  # noqa: ANN001
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name, fn in (("disputes", cmd_disputes), ("merge", cmd_merge)):
+        s = sub.add_parser(name)
+        s.add_argument("first", help="batch of the first reading, e.g. pg03")
+        s.add_argument("second", help="batch of the second full reading, e.g. pg05")
+        s.add_argument("name", help="adjudication batch, e.g. adj03")
+        s.set_defaults(fn=fn)
+    args = ap.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
