@@ -221,7 +221,9 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # After the second gazetteer pass: pg01 P 0.811 R 0.668, pg03 P 0.726 R 0.666.
 # After the precision review of the gazetteer (R01, R02; 2026-11-23, blind to the
 # gold files): pg01 P 0.826 R 0.647, pg03 P 0.771 R 0.641.
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.80, 0.62), "pg03?.*.jsonl": (0.74, 0.62)}
+#   pg05 (a second full reading of the pg03 paragraphs by P07 and P08, 507 mentions,
+#   after the GUIDE named the programs the issue lists): P 0.843 R 0.671.
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.80, 0.62), "pg03?.*.jsonl": (0.74, 0.62), "pg05?.*.jsonl": (0.81, 0.64)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -272,10 +274,12 @@ def _agreement(primary_pattern: str, second_pattern: str) -> tuple:
 
 
 def test_program_gold_standard_agreement_between_annotators():
-    """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, read again
-    independently (the figures stated in labeled/README.md)."""
+    """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, pg05: every
+    pg03 paragraph, read again independently (the figures stated in labeled/README.md)."""
     assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
     assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
+    # pg05: all 300 pg03 paragraphs read again (P07, P08)
+    assert _agreement("pg03?.*.jsonl", "pg05?.*.jsonl") == (300, 479, 507, 0.882)
 
 
 def test_concepts_are_reported_only_on_request():
