@@ -195,9 +195,10 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
     from policytag.datasets import paragraph_hash
     from policytag.paragraphs import paragraphs
 
-    files = sorted((Path(__file__).resolve().parent.parent / "labeled" / "raw").glob(pattern))
-    if not files:
-        pytest.skip(f"no program gold standard {pattern}")
+    labeled = Path(__file__).resolve().parent.parent / "labeled"
+    # reader files in labeled/raw; the adjudicated gold (scripts/adjudicate_programs.py) in labeled/
+    files = sorted((labeled / "raw").glob(pattern)) or sorted(labeled.glob(pattern))
+    assert files, f"no program gold standard {pattern} in {labeled}"
     docs = {d.id: d for d in read_shared_corpora(corpus_root)}
     cache: dict = {}
     items = []
@@ -223,7 +224,12 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # gold files): pg01 P 0.826 R 0.647, pg03 P 0.771 R 0.641.
 #   pg05 (a second full reading of the pg03 paragraphs by P07 and P08, 507 mentions,
 #   after the GUIDE named the programs the issue lists): P 0.843 R 0.671.
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.80, 0.62), "pg03?.*.jsonl": (0.74, 0.62), "pg05?.*.jsonl": (0.81, 0.64)}
+#   pg03.adjudicated (labeled/pg03.adjudicated.jsonl: where pg03 and pg05 agree, the first
+#   reading; the 67 paragraphs where they differ decided by J02, adj03): 559 mentions,
+#   P 0.873 R 0.623.  Each reading against it: P04/P05 P 0.985 R 0.844, P07/P08 P 1.000
+#   R 0.900 (favoured: the adjudicated gold is made of their lists).
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.80, 0.62), "pg03?.*.jsonl": (0.74, 0.62), "pg05?.*.jsonl": (0.81, 0.64),
+               "pg03.adjudicated.jsonl": (0.85, 0.60)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
