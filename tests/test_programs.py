@@ -228,8 +228,10 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   reading; the 67 paragraphs where they differ decided by J02, adj03): 559 mentions,
 #   P 0.873 R 0.623.  Each reading against it: P04/P05 P 0.985 R 0.844, P07/P08 P 1.000
 #   R 0.900 (favoured: the adjudicated gold is made of their lists).
+#   pg06 (a fresh held-out set: the 231 dev paragraphs in no earlier batch, read by P09 and
+#   P10 after the gazetteer review; 371 mentions): P 0.858 R 0.701.
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.80, 0.62), "pg03?.*.jsonl": (0.74, 0.62), "pg05?.*.jsonl": (0.81, 0.64),
-               "pg03.adjudicated.jsonl": (0.85, 0.60)}
+               "pg03.adjudicated.jsonl": (0.85, 0.60), "pg06?.*.jsonl": (0.83, 0.67)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -238,7 +240,7 @@ def test_precision_recall_on_program_gold_standard(matcher, corpus_root, pattern
     from policytag.evaluate import program_report
 
     items = _program_gold(pattern, corpus_root)
-    assert len(items) >= 300
+    assert len(items) >= 230  # pg06 holds the 231 dev paragraphs left; the others 300 or more
     r = program_report(items, matcher)
     print(f"{pattern}: precision {r['precision']:.3f} recall {r['recall']:.3f} "
           f"({r['found']} found, {r['annotated']} annotated)")
@@ -281,11 +283,14 @@ def _agreement(primary_pattern: str, second_pattern: str) -> tuple:
 
 def test_program_gold_standard_agreement_between_annotators():
     """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, pg05: every
-    pg03 paragraph, read again independently (the figures stated in labeled/README.md)."""
+    pg03 paragraph, pg07: every fifth pg06 paragraph, read again independently (the
+    figures stated in labeled/README.md)."""
     assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
     assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
     # pg05: all 300 pg03 paragraphs read again (P07, P08)
     assert _agreement("pg03?.*.jsonl", "pg05?.*.jsonl") == (300, 479, 507, 0.882)
+    # pg07: every fifth pg06 paragraph (P11)
+    assert _agreement("pg06?.*.jsonl", "pg07.*.jsonl") == (47, 82, 81, 0.957)
 
 
 def test_concepts_are_reported_only_on_request():
