@@ -133,6 +133,21 @@ static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, int w
     return 0;
 }
 
+/* Reallocate the array whose pointer is at pptr (the address of a T *) to cap
+ * items of item bytes; -1 if out of memory (the array is then unchanged). */
+static int resize(void *pptr, Py_ssize_t cap, size_t item)
+{
+    void *old;
+    memcpy(&old, pptr, sizeof old);
+    void *grown = realloc(old, (size_t)cap * item);
+    if (!grown)
+        return -1;
+    memcpy(pptr, &grown, sizeof grown);
+    return 0;
+}
+
+static inline Py_ssize_t doubled(Py_ssize_t cap, Py_ssize_t first) { return cap ? 2 * cap : first; }
+
 /* The word stream of model._Featurizer._word_ids: for each kept token (not
  * punctuation or space) its vocabulary id or -1, its text and its sentence
  * (sentence ends seen before it in the text).  Token ids are looked up in
@@ -145,16 +160,10 @@ typedef struct {
 static int words_push(Words *w, int64_t id, int64_t doc, int64_t sent)
 {
     if (w->n == w->cap) {
-        Py_ssize_t cap = w->cap ? 2 * w->cap : 4096;
-        int64_t *a = realloc(w->id, (size_t)cap * sizeof(int64_t));
-        if (!a) return -1;
-        w->id = a;
-        a = realloc(w->doc, (size_t)cap * sizeof(int64_t));
-        if (!a) return -1;
-        w->doc = a;
-        a = realloc(w->sent, (size_t)cap * sizeof(int64_t));
-        if (!a) return -1;
-        w->sent = a;
+        Py_ssize_t cap = doubled(w->cap, 4096);
+        if (resize(&w->id, cap, sizeof *w->id) < 0 || resize(&w->doc, cap, sizeof *w->doc) < 0 ||
+            resize(&w->sent, cap, sizeof *w->sent) < 0)
+            return -1;
         w->cap = cap;
     }
     w->id[w->n] = id;
@@ -249,10 +258,9 @@ static inline int push_occ(Doc *b, int64_t sent, int64_t f)
     if (f < 0)
         return 0;
     if (b->n == b->cap) {
-        Py_ssize_t cap = b->cap ? 2 * b->cap : 1024;
-        Occ *g = realloc(b->occ, (size_t)cap * sizeof(Occ));
-        if (!g) return -1;
-        b->occ = g;
+        Py_ssize_t cap = doubled(b->cap, 1024);
+        if (resize(&b->occ, cap, sizeof *b->occ) < 0)
+            return -1;
         b->cap = cap;
     }
     b->occ[b->n].sent = sent;
@@ -266,10 +274,9 @@ static inline int push_pending(Doc *b, int64_t sent, int64_t key, const KeyTable
     if (t->size == 0)
         return 0;
     if (b->np == b->pcap) {
-        Py_ssize_t cap = b->pcap ? 2 * b->pcap : 1024;
-        Pending *g = realloc(b->pend, (size_t)cap * sizeof(Pending));
-        if (!g) return -1;
-        b->pend = g;
+        Py_ssize_t cap = doubled(b->pcap, 1024);
+        if (resize(&b->pend, cap, sizeof *b->pend) < 0)
+            return -1;
         b->pcap = cap;
     }
     Pending *p = &b->pend[b->np++];

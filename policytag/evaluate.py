@@ -224,6 +224,12 @@ def rule_themes(mentions_per_text: Sequence[Sequence], themes: Sequence[str]) ->
     return out
 
 
+def _mentions_matched(xs: Sequence[str], ys: Sequence[str]) -> int:
+    """How many of the surface keys ``xs`` a key of ``ys`` matches: the same, or one
+    containing the other (how two readers' program lists are compared)."""
+    return sum(any(x in y or y in x for y in ys) for x in xs)
+
+
 def program_report(items, matcher) -> dict:  # noqa: ANN001
     """Precision and recall of the program matcher against annotated programs.
 

@@ -108,11 +108,16 @@ class _Featurizer:
             return self._SKIP
         return self.token_index.get("0" if _NUMBER.match(t) else t.lower(), -1)
 
-    def _word_ids(self, docs_tokens):  # noqa: ANN001, ANN202
-        """Token ids (or -1), their document and sentence numbers."""
+    def _token_memo(self) -> dict:
+        """Raw token -> :meth:`_token_id`, kept between calls (cleared past 500k tokens)."""
         memo = self.__dict__.setdefault("_memo", {})
         if len(memo) > 500_000:
             memo.clear()
+        return memo
+
+    def _word_ids(self, docs_tokens):  # noqa: ANN001, ANN202
+        """Token ids (or -1), their document and sentence numbers."""
+        memo = self._token_memo()
         docs_tokens = [toks if isinstance(toks, list) else list(toks) for toks in docs_tokens]
         lens = [len(toks) for toks in docs_tokens]
         all_tokens = list(itertools.chain.from_iterable(docs_tokens))
@@ -324,9 +329,7 @@ class _Featurizer:
         joined = "\x00".join(texts)
         if joined.count("\x00") != max(len(texts) - 1, 0):
             return False
-        memo = self.__dict__.setdefault("_memo", {})
-        if len(memo) > 500_000:
-            memo.clear()
+        memo = self._token_memo()
         cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         tables = self._tables()
         empty = np.zeros((0, 2), np.int64)

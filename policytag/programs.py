@@ -264,8 +264,8 @@ _CRITICISED_BEFORE = re.compile(
 )
 _CRITICISED_AFTER = re.compile(r"(?:问题|现象|困境|阴谋|倾向|顽疾|之风|歪风|论调)")
 _SEP = "\x00"  # between paragraphs in find_in_paragraphs; no pattern crosses it
-_QUOTE_OR_NL = re.compile(r"[“”‘’\"'「」『』\n]")
-_QUOTE_OR_NL_CPS = np.array([ord(c) for c in "“”‘’\"'「」『』\n"], np.uint32)
+_QUOTE_OR_NL = re.compile("[" + re.escape(_QUOTES) + "\n]")
+_QUOTE_OR_NL_CPS = np.array([ord(c) for c in _QUOTES + "\n"], np.uint32)  # the same, for numpy
 _PATTERN_HINT = re.compile(r"五|“|[一二三四五六七八九十百千两双]大")
 _PROGRAM_WORD_AFTER = re.compile(r"理念|战略|工程|行动|政策|改革|目标|工作|建设|试点|任务|要求|方针")
 _BIG_PROJECT = re.compile(rf"[{_CN_NUM}]{{1,3}}大(?:工程|行动|战略|攻坚战|专项行动|计划)")
@@ -288,7 +288,6 @@ def _finditer_near(rx: re.Pattern, text: str, anchor: str, max_before: int, afte
                     end = m.end()
                     break
         q = text.find(anchor, max(q + 1, end))
-    return
 
 
 def _plan_name(m: re.Match) -> Optional[str]:
@@ -358,8 +357,7 @@ class ProgramMatcher:
         """An Aho-Corasick automaton (ahocorasick-rs, a DFA) of the surface forms, and the forms."""
         import ahocorasick_rs
 
-        keys = sorted({k for p in self._gaz if p.category != CONCEPT or self.include_concepts
-                       for s in p.surface_forms for k in (_surface_key(s),) if len(k) >= 2})
+        keys = self._surface_keys(self.include_concepts)
         return ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.DFA), keys
 
     @functools.cached_property
@@ -380,7 +378,12 @@ class ProgramMatcher:
 
     def surface_forms(self) -> list[str]:
         """All surface forms (simplified, no quotes), e.g. for :meth:`Tokenizer.add_words`."""
-        return sorted({k for p in self._gaz for s in p.surface_forms for k in (_surface_key(s),) if len(k) >= 2})
+        return self._surface_keys(include_concepts=True)
+
+    def _surface_keys(self, include_concepts: bool) -> list[str]:
+        """Sorted distinct surface keys of two characters or more (of concepts too, if asked)."""
+        return sorted({k for p in self._gaz if p.category != CONCEPT or include_concepts
+                       for s in p.surface_forms for k in (_surface_key(s),) if len(k) >= 2})
 
     @property
     def programs(self) -> Gazetteer:

@@ -182,13 +182,7 @@ class Tagger:
         at most a few chunks per worker are in flight, so memory stays bounded
         however long the input.
         """
-        items = (_as_doc(d, i) for i, d in enumerate(docs))
-        if n_jobs == 1:
-            for doc_id, text, meta in items:
-                yield self.tag_document(text, doc_id, meta)
-            return
-        for results in _in_workers(self, n_jobs, ((c,) for c in _chunks(items)), _tag_documents_worker):
-            yield from results
+        return self._map_documents(docs, n_jobs, _tagged)
 
     def _iter_json_lines(self, docs: Iterable[Any], n_jobs: int = 1,
                          with_text: bool = False) -> Iterator[tuple[str, int, int, str]]:
@@ -198,12 +192,17 @@ class Tagger:
         processes the parent only writes text (formatting costs about a
         sixth of tagging: done in the parent it would hold back 2 workers).
         """
+        return self._map_documents(docs, n_jobs, _json_lines, with_text)
+
+    def _map_documents(self, docs: Iterable[Any], n_jobs: int, fn, *args: Any) -> Iterator:  # noqa: ANN001
+        """``fn(self, doc_id, text, meta, *args)`` for each document, in input order;
+        with ``n_jobs`` > 1 in worker processes (``fn`` must be a module-level function)."""
         items = (_as_doc(d, i) for i, d in enumerate(docs))
         if n_jobs == 1:
             for doc_id, text, meta in items:
-                yield _json_lines(doc_id, self.tag_document(text, doc_id, meta), with_text)
+                yield fn(self, doc_id, text, meta, *args)
             return
-        for results in _in_workers(self, n_jobs, ((c, with_text) for c in _chunks(items)), _json_lines_worker):
+        for results in _in_workers(self, n_jobs, ((c, fn, args) for c in _chunks(items)), _map_worker):
             yield from results
 
     def tag_documents(self, docs: Iterable[Any], n_jobs: int = 1, with_text: bool = False):  # noqa: ANN201
@@ -267,9 +266,13 @@ def _tag_texts_worker(texts: Sequence[str]) -> list[Tags]:
     return _WORKER_TAGGER._tag_texts(texts)
 
 
-def _tag_documents_worker(chunk: Sequence[tuple[str, str, dict]]) -> list[list[ParagraphTags]]:
+def _map_worker(chunk: Sequence[tuple[str, str, dict]], fn, args: tuple) -> list:  # noqa: ANN001
     assert _WORKER_TAGGER is not None
-    return [_WORKER_TAGGER.tag_document(text, doc_id, meta) for doc_id, text, meta in chunk]
+    return [fn(_WORKER_TAGGER, doc_id, text, meta, *args) for doc_id, text, meta in chunk]
+
+
+def _tagged(tagger: Tagger, doc_id: str, text: str, meta: dict) -> list[ParagraphTags]:
+    return tagger.tag_document(text, doc_id, meta)
 
 
 def json_line(row: dict) -> str:
@@ -277,14 +280,9 @@ def json_line(row: dict) -> str:
     return json.dumps(row, ensure_ascii=False) + "\n"
 
 
-def _json_lines(doc_id: str, tags: list[ParagraphTags], with_text: bool) -> tuple[str, int, int, str]:
+def _json_lines(tagger: Tagger, doc_id: str, text: str, meta: dict, with_text: bool) -> tuple[str, int, int, str]:
+    tags = tagger.tag_document(text, doc_id, meta)
     return doc_id, len(tags), tags[-1].end if tags else 0, "".join(json_line(pt.to_row(with_text)) for pt in tags)
-
-
-def _json_lines_worker(chunk: Sequence[tuple[str, str, dict]], with_text: bool) -> list[tuple[str, int, int, str]]:
-    assert _WORKER_TAGGER is not None
-    return [_json_lines(doc_id, _WORKER_TAGGER.tag_document(text, doc_id, meta), with_text)
-            for doc_id, text, meta in chunk]
 
 
 def _chunks(items: Iterable[tuple[str, str, dict]], max_chars: int = 200_000, max_docs: int = 64):

@@ -23,6 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 LABELED = ROOT / "labeled"
 sys.path.insert(0, str(ROOT))
 
+from policytag.corpus import iter_json_lines  # noqa: E402
+from policytag.evaluate import _mentions_matched  # noqa: E402
+from policytag.programs import _surface_key  # noqa: E402
+
 
 def _load(batch_prefix: str) -> dict:
     """(doc, para) -> record, over the raw files of a batch (pg03 -> pg03a.*, pg03b.*)."""
@@ -32,21 +36,17 @@ def _load(batch_prefix: str) -> dict:
     if not files:
         raise SystemExit(f"no raw files for {batch_prefix} in {LABELED / 'raw'}")
     for f in files:
-        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                r = json.loads(line)
-                key = (r["doc"], r["para"])
-                if key in out:
-                    raise SystemExit(f"{f}:{n}: second record for {key}")
-                out[key] = r
+        for n, r in iter_json_lines(f):
+            key = (r["doc"], r["para"])
+            if key in out:
+                raise SystemExit(f"{f}:{n}: second record for {key}")
+            out[key] = r
     return out
 
 
 def _agree(a: list, b: list) -> bool:
-    from policytag.programs import _surface_key
-
     ka, kb = [_surface_key(x) for x in a], [_surface_key(x) for x in b]
-    return all(any(x in y or y in x for y in kb) for x in ka) and all(any(y in x or x in y for x in ka) for y in kb)
+    return _mentions_matched(ka, kb) == len(ka) and _mentions_matched(kb, ka) == len(kb)
 
 
 def _pairs(first: str, second: str) -> list:

@@ -252,6 +252,7 @@ def _agreement(primary_pattern: str, second_pattern: str) -> tuple:
     import json
     from pathlib import Path
 
+    from policytag.evaluate import _mentions_matched
     from policytag.programs import _surface_key
 
     raw = Path(__file__).resolve().parent.parent / "labeled" / "raw"
@@ -269,13 +270,10 @@ def _agreement(primary_pattern: str, second_pattern: str) -> tuple:
         pytest.skip("no second program annotation")
     assert set(second) <= set(primary)
 
-    def found(xs: list, ys: list) -> int:
-        return sum(any(x in y or y in x for y in ys) for x in xs)
-
     n1 = sum(len(primary[k]) for k in second)
     n2 = sum(len(v) for v in second.values())
-    precision = sum(found(second[k], primary[k]) for k in second) / n2
-    recall = sum(found(primary[k], second[k]) for k in second) / n1
+    precision = sum(_mentions_matched(second[k], primary[k]) for k in second) / n2
+    recall = sum(_mentions_matched(primary[k], second[k]) for k in second) / n1
     f1 = 2 * precision * recall / (precision + recall)
     print(f"program annotators: precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f} ({n1} vs {n2})")
     return len(second), n1, n2, round(f1, 3)
