@@ -151,7 +151,7 @@ static inline Py_ssize_t doubled(Py_ssize_t cap, Py_ssize_t first) { return cap 
 /* The word stream of model._Featurizer._word_ids: for each kept token (not
  * punctuation or space) its vocabulary id or -1, its text and its sentence
  * (sentence ends seen before it in the text).  Token ids are looked up in
- * memo (str -> int) and computed by token_id(str) on a miss. */
+ * the token cache and computed by token_id(str) on a miss. */
 typedef struct {
     int64_t *id, *doc, *sent;
     Py_ssize_t n, cap;
@@ -173,10 +173,163 @@ static int words_push(Words *w, int64_t id, int64_t doc, int64_t sent)
     return 0;
 }
 
+/* The token-id cache: raw token text -> model._Featurizer._token_id, kept
+ * between calls in a capsule the featurizer holds.  An open-addressing table
+ * whose slots hold the token's code units inline (up to 16 bytes; longer keys
+ * live in an arena), so a lookup costs one probe of a 32-byte slot instead of
+ * a dict lookup (hashing a fresh str, then comparing against a key object
+ * elsewhere in memory, then unboxing an int). */
+#define CACHE_INLINE 16
+#define CACHE_MAX_USED 500000 /* cleared beyond this, like the dict memo */
+#define CACHE_CAPSULE "policytag._kernel.TokenCache"
+
+typedef struct {
+    uint64_t hash; /* 0: empty */
+    int32_t id;
+    uint16_t len;  /* bytes of the key */
+    uint8_t kind;  /* PyUnicode kind */
+    uint8_t pad;
+    union {
+        char bytes[CACHE_INLINE];
+        size_t off; /* into the arena, when len > CACHE_INLINE */
+    } key;
+} TokSlot;
+
+typedef struct {
+    TokSlot *slots;
+    size_t mask, used;
+    char *arena;
+    size_t alen, acap;
+} TokCache;
+
+static void cache_free(TokCache *c)
+{
+    if (!c)
+        return;
+    free(c->slots);
+    free(c->arena);
+    free(c);
+}
+
+static void cache_capsule_destructor(PyObject *cap)
+{
+    cache_free(PyCapsule_GetPointer(cap, CACHE_CAPSULE));
+}
+
+static int cache_init(TokCache *c, size_t n_slots)
+{
+    c->slots = calloc(n_slots, sizeof(TokSlot));
+    if (!c->slots)
+        return -1;
+    c->mask = n_slots - 1;
+    c->used = 0;
+    c->alen = 0;
+    return 0;
+}
+
+static PyObject *kernel_token_cache(PyObject *self, PyObject *noargs)
+{
+    TokCache *c = calloc(1, sizeof(TokCache));
+    if (!c || cache_init(c, 1 << 16) < 0) {
+        cache_free(c);
+        return PyErr_NoMemory();
+    }
+    PyObject *cap = PyCapsule_New(c, CACHE_CAPSULE, cache_capsule_destructor);
+    if (!cap)
+        cache_free(c);
+    return cap;
+}
+
+static inline uint64_t key_hash(const char *p, size_t n, int kind)
+{
+    uint64_t h = 0x243F6A8885A308D3ULL ^ ((uint64_t)n << 8) ^ (uint64_t)kind;
+    while (n >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        h = (h ^ x) * MUL;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t x = 0;
+        memcpy(&x, p, n);
+        h = (h ^ x) * MUL;
+        h ^= h >> 31;
+    }
+    h *= MUL;
+    h ^= h >> 29;
+    return h ? h : 1;
+}
+
+static inline const char *slot_key(const TokCache *c, const TokSlot *s)
+{
+    return s->len <= CACHE_INLINE ? s->key.bytes : c->arena + s->key.off;
+}
+
+/* The slot of (p, n, kind): its match, or the empty slot where it would go. */
+static inline TokSlot *cache_probe(TokCache *c, uint64_t h, const char *p, size_t n, int kind)
+{
+    for (size_t i = h & c->mask;; i = (i + 1) & c->mask) {
+        TokSlot *s = &c->slots[i];
+        if (s->hash == 0 || (s->hash == h && s->len == n && s->kind == kind && memcmp(slot_key(c, s), p, n) == 0))
+            return s;
+    }
+}
+
+static int cache_grow(TokCache *c)
+{
+    TokCache bigger = *c;
+    if (cache_init(&bigger, 2 * (c->mask + 1)) < 0)
+        return -1;
+    for (size_t i = 0; i <= c->mask; i++) {
+        TokSlot *s = &c->slots[i];
+        if (s->hash == 0)
+            continue;
+        size_t j = s->hash & bigger.mask;
+        while (bigger.slots[j].hash != 0)
+            j = (j + 1) & bigger.mask;
+        bigger.slots[j] = *s;
+    }
+    bigger.used = c->used;
+    bigger.alen = c->alen;
+    free(c->slots);
+    *c = bigger;
+    return 0;
+}
+
+/* Store id for the key at slot s (found empty by cache_probe). */
+static int cache_insert(TokCache *c, TokSlot *s, uint64_t h, const char *p, size_t n, int kind, int32_t id)
+{
+    if (n > CACHE_INLINE) {
+        if (c->alen + n > c->acap) {
+            size_t cap = c->acap ? 2 * c->acap : 1 << 16;
+            while (cap < c->alen + n)
+                cap *= 2;
+            char *grown = realloc(c->arena, cap);
+            if (!grown)
+                return -1;
+            c->arena = grown;
+            c->acap = cap;
+        }
+        memcpy(c->arena + c->alen, p, n);
+        s->key.off = c->alen;
+        c->alen += n;
+    } else {
+        memcpy(s->key.bytes, p, n);
+    }
+    s->len = (uint16_t)n;
+    s->kind = (uint8_t)kind;
+    s->id = id;
+    s->hash = h;
+    c->used++;
+    return 2 * c->used > c->mask + 1 ? cache_grow(c) : 0;
+}
+
 #define ID_SKIP (-2)
 #define ID_END (-3)
 
-static int collect_words(PyObject *docs_tokens, PyObject *memo, PyObject *token_id, Py_ssize_t n_docs, Words *w)
+static int collect_words(PyObject *docs_tokens, TokCache *cache, PyObject *token_id, Py_ssize_t n_docs, Words *w)
 {
     PyObject *docs = PySequence_Fast(docs_tokens, "docs_tokens must be a sequence of token lists");
     if (!docs)
@@ -186,6 +339,11 @@ static int collect_words(PyObject *docs_tokens, PyObject *memo, PyObject *token_
         Py_DECREF(docs);
         return -1;
     }
+    if (cache->used > CACHE_MAX_USED) {
+        memset(cache->slots, 0, (cache->mask + 1) * sizeof(TokSlot));
+        cache->used = 0;
+        cache->alen = 0;
+    }
     for (Py_ssize_t d = 0; d < n_docs; d++) {
         PyObject *toks = PySequence_Fast(PySequence_Fast_GET_ITEM(docs, d), "each text's tokens must be a sequence");
         if (!toks)
@@ -194,21 +352,50 @@ static int collect_words(PyObject *docs_tokens, PyObject *memo, PyObject *token_
         Py_ssize_t nt = PySequence_Fast_GET_SIZE(toks);
         PyObject **items = PySequence_Fast_ITEMS(toks);
         for (Py_ssize_t i = 0; i < nt; i++) {
-            PyObject *v = PyDict_GetItemWithError(memo, items[i]); /* borrowed */
+            PyObject *tok = items[i];
+            if (!PyUnicode_Check(tok)) {
+                PyErr_Format(PyExc_TypeError, "tokens must be str, not %.100s", Py_TYPE(tok)->tp_name);
+                goto fail_toks;
+            }
+            int kind = PyUnicode_KIND(tok);
+            size_t n = (size_t)PyUnicode_GET_LENGTH(tok) * (size_t)kind;
+            const char *p = PyUnicode_DATA(tok);
             long long id;
-            if (v) {
-                id = PyLong_AsLongLong(v);
-            } else {
-                if (PyErr_Occurred())
-                    goto fail_toks;
-                PyObject *nv = PyObject_CallOneArg(token_id, items[i]);
+            if (n > UINT16_MAX) { /* a token this long is never in the vocabulary: ask, don't cache */
+                PyObject *nv = PyObject_CallOneArg(token_id, tok);
                 if (!nv)
                     goto fail_toks;
                 id = PyLong_AsLongLong(nv);
-                int err = PyDict_SetItem(memo, items[i], nv);
                 Py_DECREF(nv);
-                if (err < 0)
-                    goto fail_toks;
+            } else {
+                Py_INCREF(tok); /* held across token_id, which runs Python code */
+                uint64_t h = key_hash(p, n, kind);
+                TokSlot *s = cache_probe(cache, h, p, n, kind);
+                if (s->hash != 0) {
+                    id = s->id;
+                } else {
+                    PyObject *nv = PyObject_CallOneArg(token_id, tok);
+                    id = nv ? PyLong_AsLongLong(nv) : -1;
+                    Py_XDECREF(nv);
+                    if (id == -1 && PyErr_Occurred()) {
+                        Py_DECREF(tok);
+                        goto fail_toks;
+                    }
+                    if (id < INT32_MIN || id > INT32_MAX) {
+                        PyErr_SetString(PyExc_ValueError, "token_id returned an id beyond 32 bits");
+                        Py_DECREF(tok);
+                        goto fail_toks;
+                    }
+                    /* token_id ran Python code: another thread may have changed the
+                     * cache meanwhile, so find the slot again */
+                    s = cache_probe(cache, h, p, n, kind);
+                    if (s->hash == 0 && cache_insert(cache, s, h, p, n, kind, (int32_t)id) < 0) {
+                        PyErr_NoMemory();
+                        Py_DECREF(tok);
+                        goto fail_toks;
+                    }
+                }
+                Py_DECREF(tok);
             }
             if (id == -1 && PyErr_Occurred())
                 goto fail_toks;
@@ -308,12 +495,12 @@ static int resolve_pending(Doc *b)
 
 static PyObject *kernel_score(PyObject *self, PyObject *args)
 {
-    PyObject *docs_tokens, *memo, *token_id;
+    PyObject *docs_tokens, *o_cache, *token_id;
     PyObject *o_uni, *o_bi, *o_cps, *o_c1, *o_c2, *o_c3, *o_w, *o_para, *o_best;
     unsigned int bi_shift, c2_shift, c3_shift;
     Py_ssize_t bi_rounds, c2_rounds, c3_rounds, k, n_docs;
     int sublinear;
-    if (!PyArg_ParseTuple(args, "OO!OOOInOOOInOInOnpnOO:score", &docs_tokens, &PyDict_Type, &memo, &token_id,
+    if (!PyArg_ParseTuple(args, "OOOOOInOOOInOInOnpnOO:score", &docs_tokens, &o_cache, &token_id,
                           &o_uni, &o_bi, &bi_shift, &bi_rounds, &o_cps, &o_c1, &o_c2, &c2_shift, &c2_rounds,
                           &o_c3, &c3_shift, &c3_rounds, &o_w, &k, &sublinear, &n_docs, &o_para,
                           &o_best))
@@ -370,7 +557,10 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
     }
     /* feature ids in the tables are checked against F when used (push_occ callers) */
 
-    if (collect_words(docs_tokens, memo, token_id, n_docs, &w) < 0)
+    TokCache *cache = PyCapsule_GetPointer(o_cache, CACHE_CAPSULE);
+    if (!cache)
+        goto done;
+    if (collect_words(docs_tokens, cache, token_id, n_docs, &w) < 0)
         goto done;
     for (Py_ssize_t i = 0; i < w.n; i++)
         if (w.id[i] >= n_uni) {
@@ -529,8 +719,10 @@ done:
 }
 
 static PyMethodDef methods[] = {
+    {"token_cache", kernel_token_cache, METH_NOARGS,
+     "token_cache() -> a new, empty token-id cache for score() (a capsule)."},
     {"score", kernel_score, METH_VARARGS,
-     "score(docs_tokens, memo, token_id, uni_feat, bi_table, bi_shift, bi_rounds, cps, c1_table,\n"
+     "score(docs_tokens, cache, token_id, uni_feat, bi_table, bi_shift, bi_rounds, cps, c1_table,\n"
      "      c2_table, c2_shift, c2_rounds, c3_table, c3_shift, c3_rounds, weights,\n"
      "      k, sublinear, n_docs, para, best)\n\n"
      "weights is (n_features, 1 + k): idf, then coef_t.  Fill para (n_docs x k) with the text\n"

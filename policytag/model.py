@@ -94,6 +94,7 @@ class _Featurizer:
         state.pop("_memo", None)
         state.pop("_key_tables", None)
         state.pop("_packed", None)
+        state.pop("_kernel_cache", None)
         return state
 
     # -- occurrences: (row, key) pairs per feature family ------------------------------
@@ -329,7 +330,9 @@ class _Featurizer:
         joined = "\x00".join(texts)
         if joined.count("\x00") != max(len(texts) - 1, 0):
             return False
-        memo = self._token_memo()
+        cache = self.__dict__.get("_kernel_cache")
+        if cache is None:  # raw token -> _token_id, kept between calls (the kernel's own memo)
+            cache = self._kernel_cache = _kernel.token_cache()
         cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         tables = self._tables()
         empty = np.zeros((0, 2), np.int64)
@@ -348,7 +351,7 @@ class _Featurizer:
             w[:, 0] = self.idf
             w[:, 1:] = coef_t
             packed = self._packed = (coef_t, w)
-        _kernel.score(docs_tokens, memo, self._token_id, np.ascontiguousarray(self.uni_feat, np.int64),
+        _kernel.score(docs_tokens, cache, self._token_id, np.ascontiguousarray(self.uni_feat, np.int64),
                       *hashed("bi"), cps, c1, *hashed(2), *hashed(3), packed[1], coef_t.shape[1],
                       bool(self.sublinear_tf), len(texts), para, best)
         return True

@@ -186,15 +186,9 @@ def test_compiled_kernel_scores_as_numpy_does(corpus_paragraphs, seed_paragraphs
     paragraph of the corpora and the seeds, in the tagger's batches, with and
     without sentence pooling.  CI builds the kernel and sets
     POLICYTAG_REQUIRE_KERNEL=1, so a kernel that failed to build fails here."""
-    import os
-
+    _kernel_or_skip()
     from policytag import load
-    from policytag import model as model_mod
 
-    if model_mod._kernel is None:
-        if os.environ.get("POLICYTAG_REQUIRE_KERNEL") == "1":
-            pytest.fail("policytag._kernel was not built (pip install -e . builds it in place)")
-        pytest.skip("policytag._kernel is not built here: numpy scoring only")
     clf = load().classifier
     fz, cut, C = clf.featurizer_, clf._get_tokenizer().cut, clf._coef_t()
     texts = [p.text for ps in [*corpus_paragraphs.values(), *seed_paragraphs.values()] for p in ps]
@@ -216,6 +210,69 @@ def test_compiled_kernel_scores_as_numpy_does(corpus_paragraphs, seed_paragraphs
     # a text holding the separator of the joined stream falls back to numpy
     para = np.zeros((2, C.shape[1]))
     assert not fz._kernel_score([["a"], ["b"]], ["a\x00b", "c"], C, para, None)
+
+
+def _kernel_or_skip():
+    import os
+
+    from policytag import model as model_mod
+
+    if model_mod._kernel is None:
+        if os.environ.get("POLICYTAG_REQUIRE_KERNEL") == "1":
+            pytest.fail("policytag._kernel was not built (pip install -e . builds it in place)")
+        pytest.skip("policytag._kernel is not built here: numpy scoring only")
+    return model_mod._kernel
+
+
+# Tokens the kernel's token cache must tell apart: the three str storage kinds
+# (Latin-1, UCS-2, UCS-4), keys that fit inline (<= 16 bytes) and arena keys,
+# prefixes of one another, vocabulary words, punctuation and sentence ends.
+_CACHE_TOKENS = ["发展", "发", "展", "发展经济", "高质量发展", "2024", "GDP", "é", "ab", "abcdefghijklmnopq",
+                 "𠀀", "𠀀发展", "。", "，", " ", "！", "240小时过境免签政策", "240小时过境免签政策x", "乡村振兴",
+                 "乡村振兴战略", "中华人民共和国国民经济和社会发展第十四个五年规划", "一二三四五六七八九"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_CACHE_TOKENS) | st.text(max_size=12), max_size=40), min_size=1,
+                max_size=6))
+def test_kernel_token_cache_gives_the_ids_the_dict_memo_gives(docs):
+    """The kernel's token-id cache (C, keyed by the token's code units) against
+    the numpy path's dict memo, on token lists of every storage kind and
+    length; the cache persists across calls, so every example also tests hits
+    on keys stored by earlier ones."""
+    _kernel_or_skip()
+    from policytag import load
+
+    clf = load().classifier
+    fz, C = clf.featurizer_, clf._coef_t()
+    texts = ["".join(t).replace("\x00", "") for t in docs]
+    toks = [list(t) for t in docs]
+    for sentences in (True, False):
+        want = fz.score(toks, texts, C, sentences, kernel=False)
+        got = fz.score(toks, texts, C, sentences, kernel=True)
+        np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-9)
+        if sentences:
+            np.testing.assert_allclose(got[1], want[1], rtol=0, atol=1e-9)
+
+
+def test_kernel_token_cache_is_cleared_past_its_limit_and_rejects_non_str():
+    kernel = _kernel_or_skip()
+    from policytag import load
+
+    clf = load().classifier
+    fz, C = clf.featurizer_, clf._coef_t()
+    text = "发展经济。乡村振兴"
+    toks = [["发展", "经济", "。", "乡村", "振兴"]]
+    want = fz.score(toks, [text], C, True, kernel=False)
+    fz._kernel_cache = kernel.token_cache()  # fresh, then fill past the 500,000-entry limit
+    many = [[f"词{i}" for i in range(510_000)]]
+    fz.score(many, ["词" * 10], C, False, kernel=True)
+    got = fz.score(toks, [text], C, True, kernel=True)  # this call clears the cache first
+    np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got[1], want[1], rtol=0, atol=1e-9)
+    with pytest.raises(TypeError, match="tokens must be str"):
+        fz.score([["发展", 3]], ["发展3"], C, False, kernel=True)
+    assert "_kernel_cache" not in fz.__getstate__()  # a capsule is never pickled
 
 
 @settings(max_examples=60, deadline=None)
