@@ -79,8 +79,8 @@ typedef struct {
 static double log_table[LOG_TABLE];
 
 typedef struct {
-    const double *w;  /* (n_features, 1 + k), row-major: idf, then the k coefficients */
-    Py_ssize_t k;
+    const double *w;  /* (n_features, stride), row-major: idf, then the k coefficients, then padding */
+    Py_ssize_t k, stride;
     int sublinear;
     int32_t *count;   /* n_features zeros between groups */
     int64_t *touched; /* features of the current group */
@@ -98,7 +98,7 @@ static int score_group(Scorer *s, const Occ *occ, Py_ssize_t lo, Py_ssize_t hi, 
         int64_t f = occ[i].feat;
         if (s->count[f]++ == 0) {
             s->touched[nt++] = f;
-            __builtin_prefetch(s->w + f * (k + 1));
+            __builtin_prefetch(s->w + f * s->stride);
         }
     }
     double norm2 = 0.0;
@@ -107,7 +107,7 @@ static int score_group(Scorer *s, const Occ *occ, Py_ssize_t lo, Py_ssize_t hi, 
     for (Py_ssize_t t = 0; t < nt; t++) {
         int64_t f = s->touched[t];
         double tf = (double)s->count[f];
-        const double *row = s->w + f * (k + 1);
+        const double *row = s->w + f * s->stride;
         double v = (s->sublinear ? (s->count[f] < LOG_TABLE ? log_table[s->count[f]] : 1.0 + log(tf)) : tf) * row[0];
         norm2 += v * v;
         for (Py_ssize_t j = 0; j < k; j++)
@@ -498,11 +498,11 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
     PyObject *docs_tokens, *o_cache, *token_id;
     PyObject *o_uni, *o_bi, *o_cps, *o_c1, *o_c2, *o_c3, *o_w, *o_para, *o_best;
     unsigned int bi_shift, c2_shift, c3_shift;
-    Py_ssize_t bi_rounds, c2_rounds, c3_rounds, k, n_docs;
+    Py_ssize_t bi_rounds, c2_rounds, c3_rounds, k, stride, n_docs;
     int sublinear;
-    if (!PyArg_ParseTuple(args, "OOOOOInOOOInOInOnpnOO:score", &docs_tokens, &o_cache, &token_id,
+    if (!PyArg_ParseTuple(args, "OOOOOInOOOInOInOnnpnOO:score", &docs_tokens, &o_cache, &token_id,
                           &o_uni, &o_bi, &bi_shift, &bi_rounds, &o_cps, &o_c1, &o_c2, &c2_shift, &c2_rounds,
-                          &o_c3, &c3_shift, &c3_rounds, &o_w, &k, &sublinear, &n_docs, &o_para,
+                          &o_c3, &c3_shift, &c3_rounds, &o_w, &k, &stride, &sublinear, &n_docs, &o_para,
                           &o_best))
         return NULL;
 
@@ -536,9 +536,9 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
     const uint32_t *cps = b[2].buf;
     const int64_t *c1 = b[3].buf;
     Py_ssize_t n_uni = b[0].len / 8, n_cps = b[2].len / 4, n_c1 = b[3].len / 8;
-    Py_ssize_t F = k > 0 ? b[6].len / 8 / (k + 1) : 0;
+    Py_ssize_t F = k > 0 && stride > k ? b[6].len / 8 / stride : 0;
     double *para = b[7].buf, *best = have_best ? best_buf.buf : NULL;
-    if (k <= 0 || b[6].len / 8 != F * (k + 1) || b[7].len / 8 != n_docs * k ||
+    if (k <= 0 || stride <= k || b[6].len / 8 != F * stride || b[7].len / 8 != n_docs * k ||
         (best != NULL && best_buf.len / 8 != n_docs * k)) {
         PyErr_SetString(PyExc_ValueError, "weights, para and best do not agree in shape");
         goto done;
@@ -570,6 +570,7 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
 
     sc.w = b[6].buf;
     sc.k = k;
+    sc.stride = stride;
     sc.sublinear = sublinear;
 
     Py_BEGIN_ALLOW_THREADS
@@ -724,8 +725,8 @@ static PyMethodDef methods[] = {
     {"score", kernel_score, METH_VARARGS,
      "score(docs_tokens, cache, token_id, uni_feat, bi_table, bi_shift, bi_rounds, cps, c1_table,\n"
      "      c2_table, c2_shift, c2_rounds, c3_table, c3_shift, c3_rounds, weights,\n"
-     "      k, sublinear, n_docs, para, best)\n\n"
-     "weights is (n_features, 1 + k): idf, then coef_t.  Fill para (n_docs x k) with the text\n"
+     "      k, stride, sublinear, n_docs, para, best)\n\n"
+     "weights is (n_features, stride >= 1 + k): idf, then coef_t, then any padding.  Fill para (n_docs x k) with the text\n"
      "scores and best (or None) with each text's best\n"
      "sentence score.  Private: called by policytag.model._Featurizer.score."},
     {NULL, NULL, 0, NULL},

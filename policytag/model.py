@@ -344,15 +344,12 @@ class _Featurizer:
             return t._slots, int(t._shift), int(t._rounds)
 
         c1 = tables[1]._table if 1 in tables else np.zeros(0, np.int64)
-        # idf and the coefficients side by side: one cache line per feature (cached per coef_t)
         packed = self.__dict__.get("_packed")
         if packed is None or packed[0] is not coef_t:
-            w = np.empty((len(self.idf), 1 + coef_t.shape[1]))
-            w[:, 0] = self.idf
-            w[:, 1:] = coef_t
-            packed = self._packed = (coef_t, w)
+            packed = self._packed = (coef_t, _packed_weights(self.idf, coef_t))
+        w = packed[1]
         _kernel.score(docs_tokens, cache, self._token_id, np.ascontiguousarray(self.uni_feat, np.int64),
-                      *hashed("bi"), cps, c1, *hashed(2), *hashed(3), packed[1], coef_t.shape[1],
+                      *hashed("bi"), cps, c1, *hashed(2), *hashed(3), w, coef_t.shape[1], w.shape[1],
                       bool(self.sublinear_tf), len(texts), para, best)
         return True
 
@@ -502,6 +499,23 @@ class _DirectTable:
     def get(self, keys: np.ndarray) -> np.ndarray:
         """Feature id of each key, or -1."""
         return self._table[np.minimum(keys, len(self._table) - 1)]
+
+
+def _packed_weights(idf: np.ndarray, coef_t: np.ndarray) -> np.ndarray:
+    """idf and the coefficients side by side, one row per feature, for the kernel.
+
+    With at most 7 themes a row is padded to 8 float64 and the array starts on
+    a 64-byte boundary, so each feature's weights are one cache line (unpadded
+    48-byte rows straddle two lines one time in four).
+    """
+    k = coef_t.shape[1]
+    stride = 8 if k < 8 else k + 1
+    raw = np.zeros(len(idf) * stride + 8)
+    start = (-raw.ctypes.data % 64) // 8  # first element on a 64-byte boundary
+    w = raw[start : start + len(idf) * stride].reshape(len(idf), stride)
+    w[:, 0] = idf
+    w[:, 1 : 1 + k] = coef_t
+    return w
 
 
 def _group_scores(key: np.ndarray, F: np.int64, coef_t: np.ndarray, idf: np.ndarray,
