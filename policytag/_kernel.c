@@ -326,6 +326,21 @@ static int cache_insert(TokCache *c, TokSlot *s, uint64_t h, const char *p, size
     return 2 * c->used > c->mask + 1 ? cache_grow(c) : 0;
 }
 
+/* The cache hash of a token (0 for one never cached), its slot prefetched. */
+#define TOKEN_AHEAD 8
+static inline uint64_t token_hash(const TokCache *c, PyObject *tok)
+{
+    if (!PyUnicode_Check(tok))
+        return 0;
+    int kind = PyUnicode_KIND(tok);
+    size_t n = (size_t)PyUnicode_GET_LENGTH(tok) * (size_t)kind;
+    if (n > UINT16_MAX)
+        return 0;
+    uint64_t h = key_hash(PyUnicode_DATA(tok), n, kind);
+    __builtin_prefetch(&c->slots[h & c->mask]);
+    return h;
+}
+
 #define ID_SKIP (-2)
 #define ID_END (-3)
 
@@ -351,8 +366,14 @@ static int collect_words(PyObject *docs_tokens, TokCache *cache, PyObject *token
         int64_t sent = 0;
         Py_ssize_t nt = PySequence_Fast_GET_SIZE(toks);
         PyObject **items = PySequence_Fast_ITEMS(toks);
+        /* hashes of the next TOKEN_AHEAD tokens, whose slots are prefetched */
+        uint64_t ahead[TOKEN_AHEAD];
+        for (Py_ssize_t i = 0; i < TOKEN_AHEAD; i++)
+            ahead[i] = i < nt ? token_hash(cache, items[i]) : 0;
         for (Py_ssize_t i = 0; i < nt; i++) {
             PyObject *tok = items[i];
+            uint64_t h = ahead[i % TOKEN_AHEAD];
+            ahead[i % TOKEN_AHEAD] = i + TOKEN_AHEAD < nt ? token_hash(cache, items[i + TOKEN_AHEAD]) : 0;
             if (!PyUnicode_Check(tok)) {
                 PyErr_Format(PyExc_TypeError, "tokens must be str, not %.100s", Py_TYPE(tok)->tp_name);
                 goto fail_toks;
@@ -369,7 +390,6 @@ static int collect_words(PyObject *docs_tokens, TokCache *cache, PyObject *token
                 Py_DECREF(nv);
             } else {
                 Py_INCREF(tok); /* held across token_id, which runs Python code */
-                uint64_t h = key_hash(p, n, kind);
                 TokSlot *s = cache_probe(cache, h, p, n, kind);
                 if (s->hash != 0) {
                     id = s->id;
