@@ -196,20 +196,26 @@ def test_compiled_kernel_scores_as_numpy_does(corpus_paragraphs, seed_paragraphs
     n_pooled = 0
     for i in range(0, len(texts), 512):
         batch = texts[i : i + 512]
-        toks = [cut(t) for t in batch]
-        for sentences in (True, False):
-            want = fz.score(toks, batch, C, sentences, kernel=False)
-            got = fz.score(toks, batch, C, sentences, kernel=True)
-            np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-9)
-            if sentences:
-                assert np.array_equal(np.isinf(got[1]), np.isinf(want[1]))
-                finite = np.isfinite(want[1])
-                np.testing.assert_allclose(got[1][finite], want[1][finite], rtol=0, atol=1e-9)
-                n_pooled += int(finite.all(axis=1).sum())
+        n_pooled += _kernel_scores_as_numpy(fz, [cut(t) for t in batch], batch, C)
     assert n_pooled > 9_000  # texts with sentence features (9,185 here)
     # a text holding the separator of the joined stream falls back to numpy
     para = np.zeros((2, C.shape[1]))
     assert not fz._kernel_score([["a"], ["b"]], ["a\x00b", "c"], C, para, None)
+
+
+def _kernel_scores_as_numpy(fz, toks, texts, C) -> int:  # noqa: ANN001
+    """Assert the kernel's text and best-sentence scores equal the numpy path's;
+    returns the number of texts whose every best-sentence score is finite."""
+    for sentences in (True, False):
+        want = fz.score(toks, texts, C, sentences, kernel=False)
+        got = fz.score(toks, texts, C, sentences, kernel=True)
+        np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-9)
+        if sentences:
+            assert np.array_equal(np.isinf(got[1]), np.isinf(want[1]))
+            finite = np.isfinite(want[1])
+            np.testing.assert_allclose(got[1][finite], want[1][finite], rtol=0, atol=1e-9)
+            n_pooled = int(finite.all(axis=1).sum())
+    return n_pooled
 
 
 def _kernel_or_skip():
@@ -245,14 +251,7 @@ def test_kernel_token_cache_gives_the_ids_the_dict_memo_gives(docs):
 
     clf = load().classifier
     fz, C = clf.featurizer_, clf._coef_t()
-    texts = ["".join(t).replace("\x00", "") for t in docs]
-    toks = [list(t) for t in docs]
-    for sentences in (True, False):
-        want = fz.score(toks, texts, C, sentences, kernel=False)
-        got = fz.score(toks, texts, C, sentences, kernel=True)
-        np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-9)
-        if sentences:
-            np.testing.assert_allclose(got[1], want[1], rtol=0, atol=1e-9)
+    _kernel_scores_as_numpy(fz, [list(t) for t in docs], ["".join(t).replace("\x00", "") for t in docs], C)
 
 
 def test_kernel_token_cache_is_cleared_past_its_limit_and_rejects_non_str():
