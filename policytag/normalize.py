@@ -263,7 +263,8 @@ class Normalizer:
             )
         offs = np.arange(len(text), dtype=np.int64)
         cur = text
-        cur, offs = _delete(cur, offs, _regex_spans(_CR_LF)(cur))
+        if "\r" in cur:
+            cur, offs = _delete(cur, offs, _regex_spans(_CR_LF)(cur))
         cur, offs = _delete(cur, offs, _regex_spans(_DELETE_CHARS)(cur))
         if _WIDTH_CHARS.search(cur):
             cur = _WIDTH_CHARS.sub(lambda m: m.group().translate(_WIDTH_TABLE), cur)

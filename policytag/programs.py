@@ -284,7 +284,9 @@ class _JoinedOffsets:
         k = bisect.bisect_right(self._starts, i) - 1
         return int(self._arrays[k][i - self._starts[k]])
 _QUOTE_OR_NL = re.compile("[" + re.escape(_QUOTES) + "\n]")
-_QUOTE_OR_NL_CPS = np.array([ord(c) for c in _QUOTES + "\n"], np.uint32)  # the same, for numpy
+# the same, for numpy: a lookup table over the BMP (every quote mark lies in it)
+_QUOTE_OR_NL_TABLE = np.zeros(0x10000, bool)
+_QUOTE_OR_NL_TABLE[[ord(c) for c in _QUOTES + "\n"]] = True
 _PATTERN_HINT = re.compile(r"五|“|[一二三四五六七八九十百千两双]大")
 _PROGRAM_WORD_AFTER = re.compile(r"理念|战略|工程|行动|政策|改革|目标|工作|建设|试点|任务|要求|方针")
 _BIG_PROJECT = re.compile(rf"[{_CN_NUM}]{{1,3}}大(?:工程|行动|战略|攻坚战|专项行动|计划)")
@@ -450,7 +452,7 @@ class ProgramMatcher:
         if not text:
             return []
         cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-        quote = np.isin(cps, _QUOTE_OR_NL_CPS)
+        quote = _QUOTE_OR_NL_TABLE[np.minimum(cps, 0xFFFF)]  # (U+FFFF is not a quote mark)
         if quote.any():
             keep = np.flatnonzero(~quote)
             stripped = cps[keep].tobytes().decode("utf-32-le", "surrogatepass")
