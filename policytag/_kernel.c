@@ -451,13 +451,17 @@ typedef struct {
     const KeyTable *t;
 } Pending;
 
-#define PREFETCH_AHEAD 8
+/* Lookups wait in a small ring: a key's slot is prefetched when it enters,
+ * and looked up when RING more keys have come after it (the tables are larger
+ * than the CPU caches; a ring this small stays in L1). */
+#define RING 16
 
 typedef struct {
     Occ *occ;
     Py_ssize_t n, cap;
-    Pending *pend;
-    Py_ssize_t np, pcap;
+    Pending ring[RING];
+    Py_ssize_t np; /* keys that entered the ring (the ring holds the last min(np, RING) minus those resolved) */
+    Py_ssize_t done;
 } Doc;
 
 static inline int push_occ(Doc *b, int64_t sent, int64_t f)
@@ -476,38 +480,36 @@ static inline int push_occ(Doc *b, int64_t sent, int64_t f)
     return 0;
 }
 
+/* Look up the oldest waiting key and add its feature (if any) as an occurrence. */
+static inline int resolve_oldest(Doc *b)
+{
+    const Pending *p = &b->ring[b->done % RING];
+    b->done++;
+    return push_occ(b, p->sent, table_get(p->t, p->key, p->home));
+}
+
 static inline int push_pending(Doc *b, int64_t sent, int64_t key, const KeyTable *t)
 {
     if (t->size == 0)
         return 0;
-    if (b->np == b->pcap) {
-        Py_ssize_t cap = doubled(b->pcap, 1024);
-        if (resize(&b->pend, cap, sizeof *b->pend) < 0)
-            return -1;
-        b->pcap = cap;
-    }
-    Pending *p = &b->pend[b->np++];
+    if (b->np - b->done == RING && resolve_oldest(b) < 0)
+        return -1;
+    Pending *p = &b->ring[b->np % RING];
+    b->np++;
     p->key = key;
     p->sent = sent;
     p->home = table_home(t, key);
     p->t = t;
+    __builtin_prefetch(&t->slots[2 * (p->home & ((uint64_t)t->size - 1))]);
     return 0;
 }
 
-/* Look the pending keys up (prefetching the slots a few keys ahead: the
- * tables are larger than the CPU caches) and add the hits as occurrences. */
+/* Resolve every key still waiting. */
 static int resolve_pending(Doc *b)
 {
-    for (Py_ssize_t i = 0; i < b->np; i++) {
-        if (i + PREFETCH_AHEAD < b->np) {
-            const Pending *q = &b->pend[i + PREFETCH_AHEAD];
-            __builtin_prefetch(&q->t->slots[2 * (q->home & ((uint64_t)q->t->size - 1))]);
-        }
-        const Pending *p = &b->pend[i];
-        if (push_occ(b, p->sent, table_get(p->t, p->key, p->home)) < 0)
+    while (b->done < b->np)
+        if (resolve_oldest(b) < 0)
             return -1;
-    }
-    b->np = 0;
     return 0;
 }
 
@@ -606,7 +608,7 @@ static PyObject *kernel_score(PyObject *self, PyObject *args)
 
     for (Py_ssize_t d = 0; ok && d < n_docs; d++) {
         doc.n = 0;
-        doc.np = 0;
+        doc.np = doc.done = 0;
         /* words of text d: unigrams and bigrams of consecutive kept tokens */
         for (; ok && wi < n_w && wdoc[wi] == d; wi++) {
             int64_t id = ids[wi];
@@ -725,7 +727,6 @@ done:
     free(w.doc);
     free(w.sent);
     free(doc.occ);
-    free(doc.pend);
     free(bucket);
     free(sorted);
     free(tmp);
