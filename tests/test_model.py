@@ -254,6 +254,22 @@ def test_kernel_token_cache_gives_the_ids_the_dict_memo_gives(docs):
     _kernel_scores_as_numpy(fz, [list(t) for t in docs], ["".join(t).replace("\x00", "") for t in docs], C)
 
 
+def test_kernel_scores_models_of_any_number_of_themes(corpus_paragraphs):
+    """Up to 7 themes the kernel pads weight rows to one cache line and runs a
+    fixed-length loop; with more it takes the general loop: both against numpy."""
+    _kernel_or_skip()
+    from policytag import load
+
+    clf = load().classifier
+    fz, cut = clf.featurizer_, clf._get_tokenizer().cut
+    texts = [p.text for ps in list(corpus_paragraphs.values())[:3] for p in ps]
+    toks = [cut(t) for t in texts]
+    rng = np.random.default_rng(0)
+    for k in (1, 7, 8, 11):
+        C = rng.normal(size=(fz.n_features, k))
+        assert _kernel_scores_as_numpy(fz, toks, texts, C) > 0
+
+
 def test_kernel_token_cache_is_cleared_past_its_limit_and_rejects_non_str():
     kernel = _kernel_or_skip()
     from policytag import load
