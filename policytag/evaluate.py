@@ -239,17 +239,23 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
     annotated string contain one another (annotators sometimes recorded the
     quoted part only, "七五" for "七五计划") or name the same gazetteer entry.
     Recall counts the annotated strings that some found program matches.
+    ``by_source`` splits the found programs by what found them (``"gazetteer"``
+    or ``"pattern"``, the templates for numbered slogans and plans): their
+    number and precision.
     """
     from .programs import _surface_key
 
     tp_pred = n_pred = tp_gold = n_gold = 0
     false_pos: Counter = Counter()
     missed: Counter = Counter()
+    by_source: dict[str, list[int]] = {}  # source -> [correct, found]
     for text, gold in items:
         gold_keys = [_surface_key(g) for g in gold if g and g.strip()]
         found: dict[str, str] = {}
+        source: dict[str, str] = {}
         for m in matcher.find(text):
             found.setdefault(m.name, _surface_key(m.text))
+            source.setdefault(m.name, m.source)
         gaz = matcher.programs
 
         def same(name: str, key: str, g: str) -> bool:
@@ -260,8 +266,11 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
 
         for name, key in found.items():
             n_pred += 1
+            counts = by_source.setdefault(source[name], [0, 0])
+            counts[1] += 1
             if any(same(name, key, g) for g in gold_keys):
                 tp_pred += 1
+                counts[0] += 1
             else:
                 false_pos[name] += 1
         for g in gold_keys:
@@ -276,6 +285,7 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
         "recall": tp_gold / n_gold if n_gold else 0.0,
         "found": n_pred,
         "annotated": n_gold,
+        "by_source": {src: {"found": n, "precision": ok / n} for src, (ok, n) in sorted(by_source.items())},
         "false_positives": false_pos.most_common(),
         "missed": missed.most_common(),
     }
