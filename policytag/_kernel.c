@@ -87,6 +87,26 @@ typedef struct {
     double *acc;      /* k scores */
 } Scorer;
 
+/* Add each touched feature's TF-IDF value times its coefficients to acc[0..width)
+ * and reset its count; returns the squared norm of the values.  Inlined, so a
+ * constant width gives a fixed-length loop. */
+static inline __attribute__((always_inline)) double accumulate(Scorer *s, Py_ssize_t nt, double *acc,
+                                                               Py_ssize_t width)
+{
+    double norm2 = 0.0;
+    for (Py_ssize_t t = 0; t < nt; t++) {
+        int64_t f = s->touched[t];
+        int32_t c = s->count[f];
+        const double *row = s->w + f * s->stride;
+        double v = (s->sublinear ? (c < LOG_TABLE ? log_table[c] : 1.0 + log((double)c)) : (double)c) * row[0];
+        norm2 += v * v;
+        for (Py_ssize_t j = 0; j < width; j++)
+            acc[j] += v * row[1 + j];
+        s->count[f] = 0;
+    }
+    return norm2;
+}
+
 /* Score one group of occurrences (a text or a sentence) into out[k]; returns 0
  * if the group is empty. */
 static int score_group(Scorer *s, const Occ *occ, Py_ssize_t lo, Py_ssize_t hi, double *out)
@@ -101,42 +121,17 @@ static int score_group(Scorer *s, const Occ *occ, Py_ssize_t lo, Py_ssize_t hi, 
             __builtin_prefetch(s->w + f * s->stride);
         }
     }
-    double norm2 = 0.0;
-    if (s->stride == 8) {
-        /* rows of 8 (idf, up to 7 coefficients, zeros): a fixed-length loop on
-         * local accumulators, which the compiler keeps in vector registers; the
-         * padding lanes add zeros and are not written out */
-        double acc[7] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
-        for (Py_ssize_t t = 0; t < nt; t++) {
-            int64_t f = s->touched[t];
-            int32_t c = s->count[f];
-            const double *row = s->w + f * 8;
-            double v = (s->sublinear ? (c < LOG_TABLE ? log_table[c] : 1.0 + log((double)c)) : (double)c) * row[0];
-            norm2 += v * v;
-            for (int j = 0; j < 7; j++)
-                acc[j] += v * row[1 + j];
-            s->count[f] = 0;
-        }
-        double inv = 1.0 / sqrt(norm2);
-        for (Py_ssize_t j = 0; j < k; j++)
-            out[j] = acc[j] * inv;
-        return 1;
-    }
-    for (Py_ssize_t j = 0; j < k; j++)
-        s->acc[j] = 0.0;
-    for (Py_ssize_t t = 0; t < nt; t++) {
-        int64_t f = s->touched[t];
-        double tf = (double)s->count[f];
-        const double *row = s->w + f * s->stride;
-        double v = (s->sublinear ? (s->count[f] < LOG_TABLE ? log_table[s->count[f]] : 1.0 + log(tf)) : tf) * row[0];
-        norm2 += v * v;
-        for (Py_ssize_t j = 0; j < k; j++)
-            s->acc[j] += v * row[1 + j];
-        s->count[f] = 0;
-    }
+    /* rows of 8 (idf, up to 7 coefficients, zeros): a fixed-length loop on local
+     * accumulators, which the compiler keeps in vector registers; the padding
+     * lanes add zeros and are not written out */
+    double local[7] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    double *acc = s->stride == 8 ? local : s->acc;
+    if (acc != local)
+        memset(acc, 0, (size_t)k * sizeof(double));
+    double norm2 = acc == local ? accumulate(s, nt, local, 7) : accumulate(s, nt, acc, k);
     double inv = 1.0 / sqrt(norm2);
     for (Py_ssize_t j = 0; j < k; j++)
-        out[j] = s->acc[j] * inv;
+        out[j] = acc[j] * inv;
     return 1;
 }
 
