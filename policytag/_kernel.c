@@ -359,6 +359,41 @@ static inline uint64_t token_hash(const TokCache *c, PyObject *tok)
 #define ID_SKIP (-2)
 #define ID_END (-3)
 
+/* The id of token tok (a str; h its token_hash): from the cache, or computed
+ * by token_id(tok) and stored.  -1 with an exception set on failure. */
+static int token_id_of(TokCache *cache, PyObject *token_id, PyObject *tok, uint64_t h, long long *id)
+{
+    int kind = PyUnicode_KIND(tok);
+    size_t n = (size_t)PyUnicode_GET_LENGTH(tok) * (size_t)kind;
+    const char *p = PyUnicode_DATA(tok);
+    int cacheable = n <= UINT16_MAX; /* a longer token is never in the vocabulary: ask, don't cache */
+    TokSlot *s = cacheable ? cache_probe(cache, h, p, n, kind) : NULL;
+    if (s && s->hash != 0) {
+        *id = s->id;
+        return 0;
+    }
+    Py_INCREF(tok); /* held across token_id, which runs Python code, until its key is stored */
+    PyObject *nv = PyObject_CallOneArg(token_id, tok);
+    *id = nv ? PyLong_AsLongLong(nv) : -1;
+    Py_XDECREF(nv);
+    int err = *id == -1 && PyErr_Occurred();
+    if (!err && (*id < INT32_MIN || *id > INT32_MAX)) {
+        PyErr_SetString(PyExc_ValueError, "token_id returned an id beyond 32 bits");
+        err = 1;
+    }
+    if (!err && cacheable) {
+        /* token_id ran Python code: another thread may have changed the cache
+         * meanwhile, so find the slot again */
+        s = cache_probe(cache, h, p, n, kind);
+        if (s->hash == 0 && cache_insert(cache, s, h, p, n, kind, (int32_t)*id) < 0) {
+            PyErr_NoMemory();
+            err = 1;
+        }
+    }
+    Py_DECREF(tok);
+    return err ? -1 : 0;
+}
+
 static int collect_words(PyObject *docs_tokens, TokCache *cache, PyObject *token_id, Py_ssize_t n_docs, Words *w)
 {
     PyObject *docs = PySequence_Fast(docs_tokens, "docs_tokens must be a sequence of token lists");
@@ -393,46 +428,8 @@ static int collect_words(PyObject *docs_tokens, TokCache *cache, PyObject *token
                 PyErr_Format(PyExc_TypeError, "tokens must be str, not %.100s", Py_TYPE(tok)->tp_name);
                 goto fail_toks;
             }
-            int kind = PyUnicode_KIND(tok);
-            size_t n = (size_t)PyUnicode_GET_LENGTH(tok) * (size_t)kind;
-            const char *p = PyUnicode_DATA(tok);
             long long id;
-            if (n > UINT16_MAX) { /* a token this long is never in the vocabulary: ask, don't cache */
-                PyObject *nv = PyObject_CallOneArg(token_id, tok);
-                if (!nv)
-                    goto fail_toks;
-                id = PyLong_AsLongLong(nv);
-                Py_DECREF(nv);
-            } else {
-                Py_INCREF(tok); /* held across token_id, which runs Python code */
-                TokSlot *s = cache_probe(cache, h, p, n, kind);
-                if (s->hash != 0) {
-                    id = s->id;
-                } else {
-                    PyObject *nv = PyObject_CallOneArg(token_id, tok);
-                    id = nv ? PyLong_AsLongLong(nv) : -1;
-                    Py_XDECREF(nv);
-                    if (id == -1 && PyErr_Occurred()) {
-                        Py_DECREF(tok);
-                        goto fail_toks;
-                    }
-                    if (id < INT32_MIN || id > INT32_MAX) {
-                        PyErr_SetString(PyExc_ValueError, "token_id returned an id beyond 32 bits");
-                        Py_DECREF(tok);
-                        goto fail_toks;
-                    }
-                    /* token_id ran Python code: another thread may have changed the
-                     * cache meanwhile, so find the slot again */
-                    s = cache_probe(cache, h, p, n, kind);
-                    if (s->hash == 0 && cache_insert(cache, s, h, p, n, kind, (int32_t)id) < 0) {
-                        PyErr_NoMemory();
-                        Py_DECREF(tok);
-                        goto fail_toks;
-                    }
-                }
-                Py_DECREF(tok);
-            }
-            if (id == -1 && PyErr_Occurred())
+            if (token_id_of(cache, token_id, tok, h, &id) < 0)
                 goto fail_toks;
             if (id == ID_END) {
                 sent++;
