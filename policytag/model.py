@@ -109,16 +109,11 @@ class _Featurizer:
             return self._SKIP
         return self.token_index.get("0" if _NUMBER.match(t) else t.lower(), -1)
 
-    def _token_memo(self) -> dict:
-        """Raw token -> :meth:`_token_id`, kept between calls (cleared past 500k tokens)."""
+    def _word_ids(self, docs_tokens):  # noqa: ANN001, ANN202
+        """Token ids (or -1), their document and sentence numbers."""
         memo = self.__dict__.setdefault("_memo", {})
         if len(memo) > 500_000:
             memo.clear()
-        return memo
-
-    def _word_ids(self, docs_tokens):  # noqa: ANN001, ANN202
-        """Token ids (or -1), their document and sentence numbers."""
-        memo = self._token_memo()
         docs_tokens = [toks if isinstance(toks, list) else list(toks) for toks in docs_tokens]
         lens = [len(toks) for toks in docs_tokens]
         all_tokens = list(itertools.chain.from_iterable(docs_tokens))

@@ -283,6 +283,8 @@ class _JoinedOffsets:
     def __getitem__(self, i: int) -> int:
         k = bisect.bisect_right(self._starts, i) - 1
         return int(self._arrays[k][i - self._starts[k]])
+
+
 _QUOTE_OR_NL = re.compile("[" + re.escape(_QUOTES) + "\n]")
 # the same, for numpy: a lookup table over the BMP (every quote mark lies in it)
 _QUOTE_OR_NL_TABLE = np.zeros(0x10000, bool)
@@ -379,9 +381,10 @@ class ProgramMatcher:
 
         The contiguous NFA, not the DFA: alone, the DFA scans the reference
         corpora faster (about 0.04 s against 0.07 s), but it takes 17 MB against
-        1 MB for the gazetteer's 2,020 surface forms, and in the tagger, where the tokenizer's dictionary and the
-        classifier's tables compete for the same caches, tagging ran 3-8%
-        faster with the NFA (three A/B runs of tag_document on ../shared/corpora).
+        1 MB for the gazetteer's 2,020 surface forms, and in the tagger, where
+        the tokenizer's dictionary and the classifier's tables compete for the
+        same caches, tagging ran 3-8% faster with the NFA (three A/B runs of
+        tag_document on ../shared/corpora).
         """
         import ahocorasick_rs
 
@@ -448,7 +451,7 @@ class ProgramMatcher:
 
     # The work: strip quotes (keeping an offset map), run the automaton and the
     # patterns on the stripped text, resolve overlaps, map back to the original.
-    def _find(self, text: str, offsets: np.ndarray, original: str) -> list[Mention]:
+    def _find(self, text: str, offsets: Union[np.ndarray, _JoinedOffsets], original: str) -> list[Mention]:
         if not text:
             return []
         cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
