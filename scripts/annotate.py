@@ -84,18 +84,20 @@ def _write_batch(name, rows):
 
 
 def cmd_sample_programs(args):
-    """A fresh program gold batch: dev paragraphs not in any earlier pg batch.
+    """A fresh program gold batch: paragraphs of one split not in any earlier pg batch.
 
-    Drawn at random (seeded) from the labelled dev split, without looking at the
-    text; split into two halves for two annotators, and every ``--every``-th
-    paragraph also goes to a double-reading batch.
+    Drawn at random (seeded) from the labelled ``--split`` (dev by default; the
+    matcher learns nothing from the theme split, so train paragraphs serve as
+    well once dev is used up), without looking at the text; split into two
+    halves for two annotators, and every ``--every``-th paragraph also goes to
+    a double-reading batch.
     """
     rng = random.Random(args.seed)
     taken = set()
     for f in BATCHES.glob("pg*.tsv"):
         taken |= {(d, p) for d, p, _ in _read_batch(f.stem)}
     dev = [(r["doc"], r["para"], r["hash"]) for _, r in iter_json_lines(ROOT / "labeled" / "paragraphs.jsonl")
-           if r["split"] == "dev" and (r["doc"], r["para"]) not in taken]
+           if r["split"] == args.split and (r["doc"], r["para"]) not in taken]
     picked = sorted(rng.sample(sorted(dev), min(args.n, len(dev))))
     order = picked[:]
     rng.shuffle(order)
@@ -104,7 +106,7 @@ def cmd_sample_programs(args):
     _write_batch(f"{args.name}b", order[half:])
     double = picked[::args.every]
     _write_batch(args.double, double)
-    print(f"{len(picked)} of {len(dev)} untaken dev paragraphs -> {args.name}a ({half}), "
+    print(f"{len(picked)} of {len(dev)} untaken {args.split} paragraphs -> {args.name}a ({half}), "
           f"{args.name}b ({len(order) - half}); {len(double)} in {args.double}")
 
 
@@ -194,12 +196,13 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("sample")
     s.add_argument("--batches", type=int, default=10)
-    s = sub.add_parser("sample-programs", help="draw a fresh program gold batch from dev")
+    s = sub.add_parser("sample-programs", help="draw a fresh program gold batch (from dev, or --split train)")
     s.add_argument("name", help="batch name, e.g. pg03 (writes pg03a, pg03b)")
     s.add_argument("--n", type=int, default=300)
     s.add_argument("--double", required=True, help="name of the double-reading batch, e.g. pg04")
     s.add_argument("--every", type=int, default=5)
     s.add_argument("--seed", type=int, default=20261123)
+    s.add_argument("--split", choices=("dev", "train"), default="dev", help="labelled split to draw from")
     s = sub.add_parser("show")
     s.add_argument("batch")
     s.add_argument("--from", dest="start", type=int)
