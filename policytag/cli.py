@@ -68,7 +68,8 @@ def cmd_paragraphs(args: argparse.Namespace) -> int:
 def cmd_programs(args: argparse.Namespace) -> int:
     from .programs import ProgramMatcher, discover
 
-    matcher = ProgramMatcher(user_files=args.gazetteer or (), include_concepts=args.include_concepts)
+    matcher = ProgramMatcher(user_files=args.gazetteer or (), include_concepts=args.include_concepts,
+                             learned=not args.no_learned)
     items = list(args.input)
     if items and items[0] == "list":
         for p in matcher.programs:
@@ -103,7 +104,8 @@ def cmd_programs(args: argparse.Namespace) -> int:
         for m in matcher.find(text):
             row = {"input": name, **m.to_dict()}
             if args.format == "tsv":
-                print(f"{name}\t{m.name}\t{m.text}\t{m.start}\t{m.end}\t{m.category}\t{','.join(m.themes)}")
+                print(f"{name}\t{m.name}\t{m.text}\t{m.start}\t{m.end}\t{m.category}\t{','.join(m.themes)}"
+                      f"\t{m.source}")
             else:
                 print(json.dumps(row, ensure_ascii=False))
     return 0
@@ -112,7 +114,8 @@ def cmd_programs(args: argparse.Namespace) -> int:
 def _load_tagger(args: argparse.Namespace):  # noqa: ANN202
     from .tagger import load
 
-    return load(args.model, combine=args.combine, gazetteer=args.gazetteer or ())
+    return load(args.model, combine=args.combine, gazetteer=args.gazetteer or (),
+                learned_names=getattr(args, "learned_names", False))
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
@@ -302,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--include-concepts", action="store_true",
                    help="also report gazetteer entries of category 'concept' (ideology and theory names, "
                    "guiding concepts, national goals: 新发展理念, 中国式现代化, 新常态 …), which are not programs")
+    p.add_argument("--no-learned", action="store_true",
+                   help="only gazetteer names and templates: skip the names ending in a program word "
+                   "(…行动, …工程, …试点, …改革) that the learned scorer accepts (source 'learned'), "
+                   "and keep every quoted numbered template")
     p.add_argument("--min-count", type=int, default=2, help="discover: minimum occurrences (default 2)")
     p.add_argument("--top", type=int, default=100, help="discover: how many candidates to print (default 100)")
     p.add_argument("--text-field", help="discover: text field of .jsonl/.csv input")
@@ -314,6 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "recorded in the model)")
         p.add_argument("--gazetteer", action="append", metavar="FILE",
                        help="extra program gazetteer (TOML or TSV); repeatable")
+        p.add_argument("--learned-names", action="store_true",
+                       help="also report names ending in a program word (…行动, …工程, …试点, …改革) that "
+                       "the learned scorer accepts, as 'policytag programs' does; more recall, about "
+                       "25%% more tagging time (see README, Programs)")
 
     p = sub.add_parser("tag", help="tag texts, files or whole corpora (one row per paragraph)",
                        description="Tag documents paragraph by paragraph with themes, calibrated scores "

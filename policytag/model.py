@@ -650,7 +650,7 @@ class _ThemeScorer:
         if matcher is None:
             from .programs import ProgramMatcher
 
-            matcher = self._matcher = ProgramMatcher()
+            matcher = self._matcher = ProgramMatcher(learned=False)  # themes come from gazetteer entries only
         return [{t for m in matcher.find(text) for t in m.themes} for text in clean]
 
     def _prepare(self, texts: Sequence[str], normalized: bool, programs):  # noqa: ANN001, ANN202

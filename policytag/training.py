@@ -128,7 +128,7 @@ def evaluate_on_dev(clf: PolicyThemeClassifier, train: LabeledSet, dev: LabeledS
     """Dev-split reports: classifier, rules, combinations and baselines, same split, one run."""
     from .programs import ProgramMatcher
 
-    matcher = matcher or ProgramMatcher()
+    matcher = matcher or ProgramMatcher(learned=False)  # rule themes come from gazetteer entries only
     themes = dev.themes
     P = clf.predict(dev.texts)
     R = rule_themes([matcher.find(t) for t in dev.texts], themes)

@@ -1,4 +1,5 @@
 import subprocess
+from importlib import resources
 import sys
 
 import pytest
@@ -90,7 +91,9 @@ def test_traditional_spaced_and_glossed_input_keeps_original_spans(matcher, seed
     assert any(m.text.startswith("楓橋經") and normalize(m.text).text == "枫桥经验" for m in found)
     text = "深化 “ 五水共治 ” 碧水行動，堅持發(fā)展“楓橋經驗”"
     ms = matcher.find(text)
-    assert [(m.name, text[m.start:m.end]) for m in ms] == [("五水共治", "五水共治"), ("枫桥经验", "楓橋經驗")]
+    # 碧水行动 (Zhejiang's clean-water campaign) is not in the gazetteer: the learned scorer finds it
+    assert [(m.name, text[m.start:m.end], m.source) for m in ms] == [
+        ("五水共治", "五水共治", "gazetteer"), ("碧水行动", "碧水行動", "learned"), ("枫桥经验", "楓橋經驗", "gazetteer")]
 
 
 def test_longest_match_and_no_overlap(matcher):
@@ -179,11 +182,15 @@ def test_precision_recall_against_annotations(matcher, corpus_root):
     from policytag.evaluate import program_report
 
     dev = load_labeled(corpus_root, split="dev")
-    r = program_report(_gold(dev), matcher)
-    print(f"dev annotations: precision {r['precision']:.3f} recall {r['recall']:.3f} "
+    r = program_report(_gold(dev), ProgramMatcher(learned=False))
+    print(f"dev annotations, learned=False: precision {r['precision']:.3f} recall {r['recall']:.3f} "
           f"({r['found']} found, {r['annotated']} annotated)")
     assert r["annotated"] > 800
     assert r["precision"] >= 0.75 and r["recall"] >= 0.71  # measured 0.772 / 0.732 (after the review)
+    # The learned names are mostly the long tail these incomplete lists leave out, so
+    # precision against them falls (measured 0.698) while recall rises (0.760).
+    r = program_report(_gold(dev), matcher)
+    assert r["precision"] >= 0.67 and r["recall"] >= 0.74
 
 
 def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
@@ -230,8 +237,17 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   R 0.900 (favoured: the adjudicated gold is made of their lists).
 #   pg06 (a fresh held-out set: the 231 dev paragraphs in no earlier batch, read by P09 and
 #   P10 after the gazetteer review; 371 mentions): P 0.858 R 0.701.
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.80, 0.62), "pg03?.*.jsonl": (0.74, 0.62), "pg05?.*.jsonl": (0.81, 0.64),
-               "pg03.adjudicated.jsonl": (0.85, 0.60), "pg06?.*.jsonl": (0.83, 0.67)}
+# With the learned scorer (2026-11-23, third session; ProgramMatcher() default): it is
+# trained on pg01 and pg03.adjudicated (scripts/train_program_scorer.py), so the figures on
+# pg01, pg03, pg05 and pg03.adjudicated are in-sample (pg01 P 0.899 R 0.787, pg03 P 0.823
+# R 0.831, pg05 P 0.877 R 0.844, pg03.adjudicated P 0.943 R 0.816); its honest figures are
+# the 5-fold cross-validation grouped by document (P 0.855 R 0.720, against P 0.852 R 0.649
+# without it) and the held-out sets:
+#   pg06: P 0.857 R 0.787 (learned=False: P 0.861 R 0.717).
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.87, 0.76), "pg03?.*.jsonl": (0.80, 0.80), "pg05?.*.jsonl": (0.85, 0.81),
+               "pg03.adjudicated.jsonl": (0.91, 0.79), "pg06?.*.jsonl": (0.83, 0.76)}
+# the tagger's default matcher (learned=False), on the held-out set
+FAST_FLOORS = {"pg06?.*.jsonl": (0.83, 0.69)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -246,6 +262,58 @@ def test_precision_recall_on_program_gold_standard(matcher, corpus_root, pattern
           f"({r['found']} found, {r['annotated']} annotated)")
     floor = GOLD_FLOORS[pattern]
     assert r["precision"] >= floor[0] and r["recall"] >= floor[1]
+
+
+@pytest.mark.parametrize("pattern", sorted(FAST_FLOORS))
+def test_precision_recall_without_the_learned_scorer(corpus_root, pattern):
+    from policytag.evaluate import program_report
+
+    r = program_report(_program_gold(pattern, corpus_root), ProgramMatcher(learned=False))
+    print(f"{pattern}, learned=False: precision {r['precision']:.3f} recall {r['recall']:.3f}")
+    assert "learned" not in r["by_source"]
+    floor = FAST_FLOORS[pattern]
+    assert r["precision"] >= floor[0] and r["recall"] >= floor[1]
+
+
+def test_learned_names_map_back_to_the_original_and_have_a_category(matcher):
+    text = "開展民營銀行試點，實施「穩崗擴容提質行動」。"
+    found = {m.name: m for m in matcher.find(text)}
+    m = found["民营银行试点"]
+    assert m.source == "learned" and m.category == "project"
+    assert text[m.start:m.end] == m.text == "民營銀行試點"
+    assert all(x.source != "learned" for x in ProgramMatcher(learned=False).find(text))
+
+
+def test_learned_scores_equal_the_scorer_on_its_features(matcher, corpus_docs):
+    """The fast scoring (weights summed from tables while the name grows left)
+    equals the logistic model applied to the feature strings it was trained on."""
+    scorer = matcher._scorer
+    n = 0
+    for doc in corpus_docs[::10]:
+        text = normalize(doc.text).text
+        for sc in matcher._span_candidates(text, bytearray(len(text) + 1), scorer, True):
+            assert sc.logit == pytest.approx(scorer.logit(sc.features), abs=1e-9)
+            assert text[sc.start:sc.end].endswith(sc.features[0].split("=", 1)[1])  # suf=...
+            n += 1
+    assert n > 1000
+
+
+def test_a_scorer_file_is_data_and_a_bad_one_is_named(tmp_path):
+    import json
+
+    good = json.loads(resources.files("policytag").joinpath("data/program_scorer.json").read_text("utf-8"))
+    assert set(good) >= {"weights", "bias", "span_threshold", "pattern_threshold"}
+    assert all(isinstance(v, float) for v in good["weights"].values())
+    bad = tmp_path / "scorer.json"
+    bad.write_text('{"weights": {"suf=行动": "__import__(\'os\')"}, "bias": 0}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"scorer\.json: not a program scorer file"):
+        ProgramMatcher(learned=bad).find("实施民营银行试点")
+    # a scorer that accepts everything reports more learned names than one that accepts none
+    for th, more in ((0.0, True), (1.0, False)):
+        path = tmp_path / f"s{th}.json"
+        path.write_text(json.dumps({**good, "span_threshold": th}), encoding="utf-8")
+        learned = [m for m in ProgramMatcher(learned=path).find("开展民营银行试点和农村信用社改革") if m.source == "learned"]
+        assert bool(learned) is more
 
 
 def _agreement(primary_pattern: str, second_pattern: str) -> tuple:

@@ -1,0 +1,173 @@
+"""Train the program matcher's scorer (policytag/data/program_scorer.json).
+
+    python scripts/train_program_scorer.py            # cross-validate, fit, write
+    python scripts/train_program_scorer.py --cv-only  # cross-validate and report
+
+The scorer is a logistic model over string features.  It decides which names
+ending in a program word ("稳岗扩容提质行动", "民营银行试点") are names, and which
+quoted numbered templates the gazetteer does not know are kept (see
+``policytag.programs``).  Its examples are the candidates the matcher itself
+generates on the paragraphs of the *studied* program gold sets (pg01 and the
+adjudicated pg03, see labeled/README.md); a candidate is positive when it and
+an annotated mention contain one another, the matching of
+``policytag.evaluate.program_report``.  The held-out sets (pg06, pg08) are never
+read here.
+
+The thresholds are chosen by 5-fold cross-validation grouped by document:
+the most recall whose cross-validated precision is not below that of the matcher
+without the scorer.  The figures printed are end-to-end precision and recall of
+the matcher, on paragraphs of documents the fold's model never saw.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from policytag.corpus import iter_json_lines, read_shared_corpora  # noqa: E402
+from policytag.datasets import paragraph_hash  # noqa: E402
+from policytag.evaluate import program_report  # noqa: E402
+from policytag.normalize import normalize  # noqa: E402
+from policytag.paragraphs import paragraphs  # noqa: E402
+from policytag.programs import ProgramMatcher, _surface_key  # noqa: E402
+
+LABELED = ROOT / "labeled"
+STUDIED = ("raw/pg01a.*.jsonl", "raw/pg01b.*.jsonl", "pg03.adjudicated.jsonl")
+OUT = ROOT / "policytag" / "data" / "program_scorer.json"
+SPAN_GRID = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+PATTERN_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
+log = logging.getLogger("train_program_scorer")
+
+
+def load_gold(corpus_root: str) -> list[tuple[str, str, list[str]]]:
+    """(doc id, paragraph text, annotated programs) over the studied gold files."""
+    docs = {d.id: d for d in read_shared_corpora(corpus_root)}
+    paras: dict[str, dict[str, str]] = {}
+    items = []
+    for pattern in STUDIED:
+        files = sorted(LABELED.glob(pattern))
+        if not files:
+            raise SystemExit(f"no gold file matches labeled/{pattern}")
+        for f in files:
+            for lineno, r in iter_json_lines(f):
+                if r["doc"] not in paras:
+                    paras[r["doc"]] = {paragraph_hash(p.text): p.text for p in paragraphs(docs[r["doc"]].text)}
+                text = paras[r["doc"]].get(r["hash"])
+                if text is None:
+                    raise SystemExit(f"{f}:{lineno}: paragraph {r['doc']}#{r['para']} no longer in the corpus")
+                items.append((r["doc"], text, r["programs"]))
+    return items
+
+
+def candidate_rows(items) -> list[tuple[int, str, tuple[str, ...], int]]:  # noqa: ANN001
+    """(item index, kind, features, label) for every candidate the matcher scores."""
+    m = ProgramMatcher(learned=False)
+    rows = []
+    for k, (_, text, gold) in enumerate(items):
+        keys = [_surface_key(g) for g in gold if g.strip()]
+        found: list = []
+        norm = normalize(text)
+        m._find(norm.text, norm.offsets, norm.original, rows=found)
+        for kind, _s, _e, name, feats in found:
+            key = _surface_key(name)
+            rows.append((k, kind, feats, int(any(g in key or key in g for g in keys))))
+    return rows
+
+
+def fit(rows, c: float) -> dict:  # noqa: ANN001
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    dv = DictVectorizer()
+    X = dv.fit_transform([dict.fromkeys(r[2], 1) for r in rows])
+    y = np.array([r[3] for r in rows])
+    clf = LogisticRegression(C=c, max_iter=5000).fit(X, y)
+    w = clf.coef_[0]
+    weights = {f: round(float(w[i]), 5) for f, i in sorted(dv.vocabulary_.items()) if abs(w[i]) >= 1e-4}
+    return {"bias": round(float(clf.intercept_[0]), 5), "weights": weights}
+
+
+def _counts(report: dict) -> np.ndarray:
+    n_pred, n_gold = report["found"], report["annotated"]
+    return np.array([round(report["precision"] * n_pred), n_pred, round(report["recall"] * n_gold), n_gold])
+
+
+def cross_validate(items, rows, c: float, folds: int = 5, seed: int = 0) -> dict:  # noqa: ANN001
+    """End-to-end counts (tp found, found, tp gold, gold) per threshold pair, and without the scorer."""
+    docs = sorted({d for d, _, _ in items})
+    random.Random(seed).shuffle(docs)
+    fold_of = {d: i % folds for i, d in enumerate(docs)}
+    base = np.zeros(4)
+    grid = {(s, p): np.zeros(4) for s in SPAN_GRID for p in PATTERN_GRID}
+    plain = ProgramMatcher(learned=False)
+    for f in range(folds):
+        test = [(t, g) for d, t, g in items if fold_of[d] == f]
+        train_rows = [r for r in rows if fold_of[items[r[0]][0]] != f]
+        model = fit(train_rows, c)
+        base += _counts(program_report(test, plain))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "scorer.json"
+            path.write_text(json.dumps({**model, "span_threshold": 1.0, "pattern_threshold": 0.0}), encoding="utf-8")
+            m = ProgramMatcher(learned=path)
+            for (s, p), acc in grid.items():
+                m._scorer.span_threshold, m._scorer.pattern_threshold = s, p
+                acc += _counts(program_report(test, m))
+        log.info("fold %d of %d done", f + 1, folds)
+    return {"base": base, "grid": grid}
+
+
+def pr(counts: np.ndarray) -> tuple[float, float]:
+    return counts[0] / max(counts[1], 1), counts[2] / max(counts[3], 1)
+
+
+def main(argv=None) -> int:  # noqa: ANN001
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpora"))
+    ap.add_argument("--C", type=float, default=1.0, help="inverse L2 strength of the logistic model")
+    ap.add_argument("--cv-only", action="store_true", help="report cross-validation, write nothing")
+    ap.add_argument("--out", default=str(OUT))
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    items = load_gold(args.corpus)
+    rows = candidate_rows(items)
+    log.info("%d paragraphs, %d candidates (%d positive; %d span, %d pattern)", len(items), len(rows),
+             sum(r[3] for r in rows), sum(r[1] == "span" for r in rows), sum(r[1] == "pattern" for r in rows))
+    cv = cross_validate(items, rows, args.C)
+    p0, r0 = pr(cv["base"])
+    log.info("cross-validated, without the scorer: P %.3f R %.3f", p0, r0)
+    ok = [(pr(v)[1], pr(v)[0], k) for k, v in cv["grid"].items() if pr(v)[0] >= p0]
+    for (s, p), v in sorted(cv["grid"].items()):
+        log.info("  span >= %.2f, pattern >= %.2f: P %.3f R %.3f", s, p, *pr(v))
+    if not ok:
+        log.error("no threshold keeps the precision of the matcher without the scorer; nothing written")
+        return 1
+    rec, prec, (s, p) = max(ok)
+    log.info("chosen: span >= %.2f, pattern >= %.2f (cross-validated P %.3f R %.3f; without: P %.3f R %.3f)",
+             s, p, prec, rec, p0, r0)
+    if args.cv_only:
+        return 0
+    model = fit(rows, args.C)
+    out = {"about": "policytag program scorer: logistic weights over string features "
+                    "(scripts/train_program_scorer.py); data only",
+           "trained_on": list(STUDIED), "C": args.C,
+           "cross_validated": {"precision": round(prec, 4), "recall": round(rec, 4),
+                               "precision_without": round(p0, 4), "recall_without": round(r0, 4)},
+           "span_threshold": s, "pattern_threshold": p, **model}
+    Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    log.info("wrote %s (%d weights)", args.out, len(model["weights"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
