@@ -11,7 +11,8 @@ Measured, in one run, on the paragraphs of ../shared/corpora:
 3. fastText predict with the same tokenizer (a fastText model trained on
    our labeled train split; needs `pip install 'policytag[fasttext]'`);
 4. policytag end to end (normalize, split, tokenize, classify, match
-   programs) on whole documents, one process;
+   programs) on whole documents, one process, and the same with the
+   learned program names (`load(learned_names=True)`, `--learned-names`);
 
 then on a ~100 MB corpus made by repeating ../shared/corpora (written to a
 temporary directory, never committed):
@@ -101,6 +102,8 @@ def main(argv=None) -> int:  # noqa: ANN001
     tok.cut("预热")
     tagger = policytag.load()
     tagger.tag("预热")
+    tagger_learned = policytag.load(learned_names=True)  # also the learned program names
+    tagger_learned.tag("预热，实施民营银行试点")
     clf = tagger.classifier
 
     def clf_run() -> None:
@@ -113,6 +116,7 @@ def main(argv=None) -> int:  # noqa: ANN001
         "jieba": lambda: [jieba.lcut(p) for p in paras],
         "tok": lambda: [tok.cut(p) for p in paras],
         "ours": lambda: [tagger.tag_document(d.text, d.id) for d in docs],
+        "ours_learned": lambda: [tagger_learned.tag_document(d.text, d.id) for d in docs],
         "clf": clf_run,
     }
     try:
@@ -154,6 +158,7 @@ def main(argv=None) -> int:  # noqa: ANN001
         rows.append(("fastText + our cleanup and splitting", t_ft_pipe, n_chars_docs))
     rows.append(("policytag classifier alone, same paras", t_clf, n_chars_paras))
     rows.append(("policytag end to end, 1 process", t_ours, n_chars_docs))
+    rows.append(("  the same with learned program names", best["ours_learned"], n_chars_docs))
     print(f"\n{'':40}{'seconds':>9}{'k chars/s':>12}")
     for name, t, chars in rows:
         print(f"{name:40}{t:9.2f}{rate(t, chars) / 1000:12.0f}")
@@ -169,6 +174,8 @@ def main(argv=None) -> int:  # noqa: ANN001
         fig["ratio_vs_fasttext_pipeline"] = round(ours / rate(t_ft_pipe, n_chars_docs), 2)
         print(f"  policytag / fastText with the same cleanup and splitting: "
               f"{fig['ratio_vs_fasttext_pipeline']:.2f}x")
+    fig["learned_names_time_ratio"] = round(best["ours_learned"] / t_ours, 2)
+    print(f"  time with --learned-names / without: {fig['learned_names_time_ratio']:.2f}x")
 
     # import + load, fresh interpreters
     loads = []
