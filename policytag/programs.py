@@ -6,7 +6,7 @@ category, level, region and the themes they imply.  :class:`ProgramMatcher`
 compiles it (plus any user gazetteer) into an Aho-Corasick automaton and a
 few patterns for templated names (numbered five-year plans, numbered slogans
 in quotes, "X大工程"); a small learned scorer adds names built on a program
-word ("稳岗扩容提质行动", "民营银行试点") that no list could hold.  Every mention
+word ("粮食节约行动", "民营银行试点") that no list could hold.  Every mention
 comes with its span in the caller's *original* string: traditional
 characters, pinyin glosses and spaced-out quotes included.
 

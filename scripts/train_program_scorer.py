@@ -4,7 +4,7 @@
     python scripts/train_program_scorer.py --cv-only  # cross-validate and report
 
 The scorer is a logistic model over string features.  It decides which names
-ending in a program word ("稳岗扩容提质行动", "民营银行试点") are names, and which
+ending in a program word ("粮食节约行动", "民营银行试点") are names, and which
 quoted numbered templates the gazetteer does not know are kept (see
 ``policytag.programs``).  Its examples are the candidates the matcher itself
 generates on the paragraphs of the *studied* program gold sets (pg01 and the
