@@ -469,3 +469,19 @@ def test_anchored_scan_equals_finditer_on_documents(corpus_docs, seed_docs):
             assert [m.span() for m in _finditer_near(rx, text, anchor, before, after)] == want
             n += len(want)
     assert n > 500
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["改革", "行动", "试点", "工程", "制度", "专项行动", "行动计划", "示范区", "民营", "银行",
+                                 "农村", "深化", "的", "，", "。", "“", "”", " ", "\n", "a", "1", "区", "省", "三年"]),
+                max_size=30).map("".join))
+def test_learned_candidates_on_any_text(matcher, text):
+    """Candidates lie inside the text, end in a program word, score as the scorer
+    would; find() never fails and its learned names are substrings of the input."""
+    scorer = matcher._scorer
+    norm = normalize(text).text
+    for sc in matcher._span_candidates(norm, bytearray(len(norm) + 1), scorer, True):
+        assert 0 <= sc.start < sc.end <= len(norm)
+        assert sc.logit == pytest.approx(scorer.logit(sc.features), abs=1e-9)
+    for m in matcher.find(text):
+        assert text[m.start:m.end] == m.text
