@@ -239,6 +239,10 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
     annotated string contain one another (annotators sometimes recorded the
     quoted part only, "七五" for "七五计划") or name the same gazetteer entry.
     Recall counts the annotated strings that some found program matches.
+    ``exact_precision`` and ``exact_recall`` are the same counts under the
+    strict rule: the surface forms are equal (quotes and spaces aside) or name
+    the same gazetteer entry, so a cut-short name ("制度改革" for
+    "户籍制度改革") or an over-long one counts as wrong.
     ``by_source`` splits the found programs by what found them (``"gazetteer"``
     or ``"pattern"``, the templates for numbered slogans and plans): their
     number and precision.
@@ -246,6 +250,7 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
     from .programs import _surface_key
 
     tp_pred = n_pred = tp_gold = n_gold = 0
+    ex_pred = ex_gold = 0
     false_pos: Counter = Counter()
     missed: Counter = Counter()
     by_source: dict[str, list[int]] = {}  # source -> [correct, found]
@@ -258,34 +263,42 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
             source.setdefault(m.name, m.source)
         gaz = matcher.programs
 
-        def same(name: str, key: str, g: str) -> bool:
-            if g in key or key in g or g == name:
+        def same(name: str, key: str, g: str, exact: bool = False) -> bool:
+            if g == key or g == name or (not exact and (g in key or key in g)):
                 return True
             p = gaz.lookup(g)
             return p is not None and p.name == name
 
         for name, key in found.items():
             n_pred += 1
-            counts = by_source.setdefault(source[name], [0, 0])
+            counts = by_source.setdefault(source[name], [0, 0, 0])
             counts[1] += 1
             if any(same(name, key, g) for g in gold_keys):
                 tp_pred += 1
                 counts[0] += 1
             else:
                 false_pos[name] += 1
+            if any(same(name, key, g, exact=True) for g in gold_keys):
+                ex_pred += 1
+                counts[2] += 1
         for g in gold_keys:
             n_gold += 1
             if any(same(name, key, g) for name, key in found.items()):
                 tp_gold += 1
             else:
                 missed[g] += 1
+            if any(same(name, key, g, exact=True) for name, key in found.items()):
+                ex_gold += 1
     return {
         "paragraphs": len(items) if hasattr(items, "__len__") else None,
         "precision": tp_pred / n_pred if n_pred else 0.0,
         "recall": tp_gold / n_gold if n_gold else 0.0,
+        "exact_precision": ex_pred / n_pred if n_pred else 0.0,
+        "exact_recall": ex_gold / n_gold if n_gold else 0.0,
         "found": n_pred,
         "annotated": n_gold,
-        "by_source": {src: {"found": n, "precision": ok / n} for src, (ok, n) in sorted(by_source.items())},
+        "by_source": {src: {"found": n, "precision": ok / n, "exact_precision": ex / n}
+                      for src, (ok, n, ex) in sorted(by_source.items())},
         "false_positives": false_pos.most_common(),
         "missed": missed.most_common(),
     }

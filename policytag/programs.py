@@ -326,6 +326,12 @@ _SPAN_STOP = frozenset(
     "提高 支持 鼓励 引导 促进 打好 打赢 统筹 谋划 出台 制定 落地 纵深 试行 开创 稳妥 有序 稳步 "
     "扎实 认真 切实 加大 力度 工作 我们 要 把握 通过 围绕 按照 根据 贯彻 执行 今年 去年 并 或 也 "
     "都 还 已 已经 正在 进行 取得 成效 不断".split())
+# Words that do not make a name on their own: "专项行动", "综合改革", "制度改革",
+# "提升工程" are kinds of program, not programs; a candidate needs one other word.
+_SPAN_GENERIC = frozenset(
+    "专项 专题 三年 十年 综合 配套 体制 制度 机制 体系 试点 示范 提升 攻坚 创新 重点 集中 整治 "
+    "系列 改革 行动 工程 计划 战略 政策 保障 建设 发展 管理 服务 能力 综合性 一揽子 若干 多项 "
+    "几项 多个 新一轮 这项 此项 该项 本轮 首批 第一批 第二批 年度 整体 总体".split())
 _SPAN_MAX = 20  # characters in a candidate name
 _SPAN_WINDOW = 24  # characters tokenized to the left of a program word
 _CLAUSE_END = re.compile(r"[，。；：、！？,.;:!?（）()《》〈〉【】\[\]\n\x00\s]")
@@ -775,6 +781,8 @@ class ProgramMatcher:
                 j -= 1
             if j == i and len(tok) <= len(suffix) + 1:
                 continue
+            head = tok[:-len(suffix)]  # the program word's own token, less the word
+            named = bool(head) and head not in _SPAN_GENERIC and head not in _SPAN_STOP
             right = toks[i + 1] if i + 1 < len(toks) else "$"
             shared = (base0 + T["suf"].get(suffix, 0.0) + T["right"].get(right, 0.0)
                       + T["r1"].get(_right_context(stripped, b, 1), 0.0)
@@ -795,9 +803,11 @@ class ProgramMatcher:
                     seen_tok.add(toks[k])
                     acc += w_tok.get(toks[k], 0.0)
                 prev_start = s0
+                if k < i and toks[k] not in _SPAN_GENERIC:
+                    named = True
                 n = b - s0
-                if n <= len(suffix) + 1:
-                    continue
+                if n <= len(suffix) + 1 or not named:
+                    continue  # too short, or only generic words before the program word
                 left = toks[k - 1] if k > 0 else "^"
                 z = (shared + acc + w_left.get(left, 0.0) + w_first.get(toks[k], 0.0)
                      + w_len.get(str(min(n, 16)), 0.0) + w_ntok.get(str(i - k + 1), 0.0)
