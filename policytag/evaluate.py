@@ -253,7 +253,19 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
     ex_pred = ex_gold = 0
     false_pos: Counter = Counter()
     missed: Counter = Counter()
-    by_source: dict[str, list[int]] = {}  # source -> [correct, found]
+    by_source: dict[str, list[int]] = {}  # source -> [correct, found, exactly correct]
+    gaz = matcher.programs
+
+    def level(name: str, key: str, g: str) -> int:
+        """2: the same name (equal surface forms or one gazetteer entry); 1: one
+        surface form contains the other; 0: different programs."""
+        if g == key or g == name:
+            return 2
+        p = gaz.lookup(g)
+        if p is not None and p.name == name:
+            return 2
+        return 1 if g in key or key in g else 0
+
     for text, gold in items:
         gold_keys = [_surface_key(g) for g in gold if g and g.strip()]
         found: dict[str, str] = {}
@@ -261,33 +273,28 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
         for m in matcher.find(text):
             found.setdefault(m.name, _surface_key(m.text))
             source.setdefault(m.name, m.source)
-        gaz = matcher.programs
-
-        def same(name: str, key: str, g: str, exact: bool = False) -> bool:
-            if g == key or g == name or (not exact and (g in key or key in g)):
-                return True
-            p = gaz.lookup(g)
-            return p is not None and p.name == name
-
-        for name, key in found.items():
+        levels = {(name, g): level(name, key, g) for name, key in found.items() for g in gold_keys}
+        for name in found:
             n_pred += 1
             counts = by_source.setdefault(source[name], [0, 0, 0])
             counts[1] += 1
-            if any(same(name, key, g) for g in gold_keys):
+            best = max((levels[name, g] for g in gold_keys), default=0)
+            if best:
                 tp_pred += 1
                 counts[0] += 1
             else:
                 false_pos[name] += 1
-            if any(same(name, key, g, exact=True) for g in gold_keys):
+            if best == 2:
                 ex_pred += 1
                 counts[2] += 1
         for g in gold_keys:
             n_gold += 1
-            if any(same(name, key, g) for name, key in found.items()):
+            best = max((levels[name, g] for name in found), default=0)
+            if best:
                 tp_gold += 1
             else:
                 missed[g] += 1
-            if any(same(name, key, g, exact=True) for name, key in found.items()):
+            if best == 2:
                 ex_gold += 1
     return {
         "paragraphs": len(items) if hasattr(items, "__len__") else None,

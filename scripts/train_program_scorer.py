@@ -16,8 +16,9 @@ read here.
 The thresholds are chosen by 5-fold cross-validation grouped by document:
 the most recall whose cross-validated precision is not below that of the matcher
 without the scorer, both as ``program_report`` counts it (a found name and an
-annotated one contain one another) and for exact names (equal surface forms).  The figures printed are end-to-end precision and recall of
-the matcher, on paragraphs of documents the fold's model never saw.
+annotated one contain one another) and for exact names (equal surface forms).
+The figures printed are end-to-end precision and recall of the matcher, on
+paragraphs of documents the fold's model never saw.
 """
 from __future__ import annotations
 
@@ -138,12 +139,10 @@ def cross_validate(items, rows, c: float, folds: int = 5, seed: int = 0) -> dict
     return {"base": base, "grid": grid}
 
 
-def pr(counts: np.ndarray) -> tuple[float, float]:
-    return counts[0] / max(counts[1], 1), counts[2] / max(counts[3], 1)
-
-
-def pr_exact(counts: np.ndarray) -> tuple[float, float]:
-    return counts[4] / max(counts[1], 1), counts[5] / max(counts[3], 1)
+def pr(counts: np.ndarray, exact: bool = False) -> tuple[float, float]:
+    """Precision and recall from ``_counts``: lenient, or of exact names."""
+    tp_found, tp_gold = (counts[4], counts[5]) if exact else (counts[0], counts[2])
+    return tp_found / max(counts[1], 1), tp_gold / max(counts[3], 1)
 
 
 def main(argv=None) -> int:  # noqa: ANN001
@@ -164,16 +163,18 @@ def main(argv=None) -> int:  # noqa: ANN001
              sum(r[3] for r in rows), sum(r[1] == "span" for r in rows), sum(r[1] == "pattern" for r in rows))
     cv = cross_validate(items, rows, args.C)
     p0, r0 = pr(cv["base"])
-    e0 = pr_exact(cv["base"])
+    e0 = pr(cv["base"], exact=True)
     log.info("cross-validated, without the scorer: P %.3f R %.3f (exact names: P %.3f R %.3f)", p0, r0, *e0)
-    ok = [(pr(v)[1], pr(v)[0], k) for k, v in cv["grid"].items() if pr(v)[0] >= p0 and pr_exact(v)[0] >= e0[0]]
+    ok = [(pr(v)[1], pr(v)[0], k) for k, v in cv["grid"].items()
+          if pr(v)[0] >= p0 and pr(v, exact=True)[0] >= e0[0]]
     for (s, p), v in sorted(cv["grid"].items()):
-        log.info("  span >= %.2f, pattern >= %.2f: P %.3f R %.3f (exact: P %.3f R %.3f)", s, p, *pr(v), *pr_exact(v))
+        log.info("  span >= %.2f, pattern >= %.2f: P %.3f R %.3f (exact: P %.3f R %.3f)", s, p, *pr(v), *pr(v, exact=True))
     if not ok:
-        log.error("no threshold keeps the precision (lenient and exact) of the matcher without the scorer; nothing written")
+        log.error("no threshold keeps the precision (lenient and exact) of the matcher without the scorer; "
+                  "nothing written")
         return 1
     rec, prec, (s, p) = max(ok)
-    ex = pr_exact(cv["grid"][(s, p)])
+    ex = pr(cv["grid"][(s, p)], exact=True)
     log.info("chosen: span >= %.2f, pattern >= %.2f (cross-validated P %.3f R %.3f, exact P %.3f R %.3f; "
              "without: P %.3f R %.3f, exact P %.3f R %.3f)", s, p, prec, rec, *ex, p0, r0, *e0)
     if args.cv_only:
