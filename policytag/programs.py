@@ -263,10 +263,15 @@ _NOT_A_PROGRAM = re.compile(
 # 切忌搞“一刀切”, 解决企业之间的“三角债”, “四风”问题 (the guide excludes criticised
 # phenomena).  Only for quoted templates with no program word after the quote.
 _CRITICISED_BEFORE = re.compile(
-    r"(?:反对|搞(?![好活])|切忌|防止|杜绝|克服|纠正|整治|摆脱|破解|清理|遏制|抵制|根治|解决|制造|鼓吹)"
+    r"(?:反对|搞(?![好活])|切忌|防止|杜绝|克服|纠正|纠治|整治|摆脱|破解|清理|遏制|抵制|根治|解决|制造|鼓吹)"
     r"[^，。；：“”\x00]{0,6}“$"
 )
 _CRITICISED_AFTER = re.compile(r"(?:问题|现象|困境|阴谋|倾向|顽疾|之风|歪风|论调)")
+# ... and numbered labels of a class of people, firms, industries or costs, not of a
+# program: “两院”院士, “三资”企业, “两高”行业/项目, “三公”消费/经费, “五险一金”缴费,
+# “双师型”教师; and the one numbered name of a political clique, “四人帮”.
+_CLASS_NOUN_AFTER = re.compile(r"(?:院士|企业|行业|项目|教师|人员|干部|消费|经费|缴费|费用)")
+_NOT_A_PROGRAM_NAMES = frozenset({"四人帮"})
 _SEP = "\x00"  # between paragraphs in find_in_paragraphs; no pattern crosses it
 
 
@@ -332,6 +337,7 @@ _SPAN_GENERIC = frozenset(
     "专项 专题 三年 十年 综合 配套 体制 制度 机制 体系 试点 示范 提升 攻坚 创新 重点 集中 整治 "
     "系列 改革 行动 工程 计划 战略 政策 保障 建设 发展 管理 服务 能力 综合性 一揽子 若干 多项 "
     "几项 多个 新一轮 这项 此项 该项 本轮 首批 第一批 第二批 年度 整体 总体".split())
+_SPAN_CONJ = frozenset({"和", "与"})  # crossed once inside a name, never at its edge
 _SPAN_MAX = 20  # characters in a candidate name
 _SPAN_WINDOW = 24  # characters tokenized to the left of a program word
 _CLAUSE_END = re.compile(r"[，。；：、！？,.;:!?（）()《》〈〉【】\[\]\n\x00\s]")
@@ -704,8 +710,11 @@ class ProgramMatcher:
             name = body + m.group("tail")
             if not _HAN.search(name) or len(body) < 2 or _NOT_A_PROGRAM.match(body):
                 continue
+            if body in _NOT_A_PROGRAM_NAMES:
+                continue
             if not m.group("tail") and (_CRITICISED_BEFORE.search(text, max(0, m.start() - 8), m.start() + 1)
-                                        or _CRITICISED_AFTER.match(text, m.end())):
+                                        or _CRITICISED_AFTER.match(text, m.end())
+                                        or _CLASS_NOUN_AFTER.match(text, m.end())):
                 continue
             found.append((m.start(), m.end(), name, body))
         for m in _finditer_near(_BIG_PROJECT, text, "大", 3, _CN_NUM):
@@ -775,10 +784,19 @@ class ProgramMatcher:
             if suffix is None:
                 continue
             # the widest extent: tokens to the left while they are words, not stop words
+            # (one 和 or 与 may be crossed, between two such words: 公务员职务和职级并行制度)
             j = i
-            while (j > 0 and _ALL_HAN.fullmatch(toks[j - 1]) and toks[j - 1] not in _SPAN_STOP
-                   and b - starts[j - 1] <= _SPAN_MAX):
-                j -= 1
+            crossed = False
+            while j > 0 and b - starts[j - 1] <= _SPAN_MAX and _ALL_HAN.fullmatch(toks[j - 1]):
+                if toks[j - 1] not in _SPAN_STOP:
+                    j -= 1
+                elif (toks[j - 1] in _SPAN_CONJ and not crossed and j > 1 and j < i
+                      and _ALL_HAN.fullmatch(toks[j - 2]) and toks[j - 2] not in _SPAN_STOP
+                      and b - starts[j - 2] <= _SPAN_MAX):
+                    j -= 2
+                    crossed = True
+                else:
+                    break
             if j == i and len(tok) <= len(suffix) + 1:
                 continue
             head = tok[:-len(suffix)]  # the program word's own token, less the word
@@ -803,6 +821,8 @@ class ProgramMatcher:
                     seen_tok.add(toks[k])
                     acc += w_tok.get(toks[k], 0.0)
                 prev_start = s0
+                if toks[k] in _SPAN_CONJ:
+                    continue  # a name does not start with 和
                 if k < i and toks[k] not in _SPAN_GENERIC:
                     named = True
                 n = b - s0

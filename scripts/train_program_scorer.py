@@ -7,11 +7,13 @@ The scorer is a logistic model over string features.  It decides which names
 ending in a program word ("粮食节约行动", "民营银行试点") are names, and which
 quoted numbered templates the gazetteer does not know are kept (see
 ``policytag.programs``).  Its examples are the candidates the matcher itself
-generates on the paragraphs of the *studied* program gold sets (pg01 and the
-adjudicated pg03, see labeled/README.md); a candidate is positive when it and
+generates on the paragraphs of the *studied* program gold sets (pg01, the
+adjudicated pg03, and since 2026-11-23 pg06 and pg08, which were held out
+until then; see labeled/README.md).  A span candidate is positive when it
+equals an annotated mention (``--label exact``), a quoted template when it and
 an annotated mention contain one another, the matching of
-``policytag.evaluate.program_report``.  The held-out sets (pg06, pg08) are never
-read here.
+``policytag.evaluate.program_report``.  The held-out set (the adjudicated
+pg10/pg11) is never read here.
 
 The thresholds are chosen by 5-fold cross-validation grouped by document:
 the most recall whose cross-validated precision is not below that of the matcher
@@ -44,7 +46,8 @@ from policytag.paragraphs import paragraphs  # noqa: E402
 from policytag.programs import ProgramMatcher, _surface_key  # noqa: E402
 
 LABELED = ROOT / "labeled"
-STUDIED = ("raw/pg01a.*.jsonl", "raw/pg01b.*.jsonl", "pg03.adjudicated.jsonl")
+STUDIED = ("raw/pg01a.*.jsonl", "raw/pg01b.*.jsonl", "pg03.adjudicated.jsonl",
+           "raw/pg06a.*.jsonl", "raw/pg06b.*.jsonl", "raw/pg08a.*.jsonl", "raw/pg08b.*.jsonl")
 OUT = ROOT / "policytag" / "data" / "program_scorer.json"
 SPAN_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 PATTERN_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)

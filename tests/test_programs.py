@@ -257,13 +257,20 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   measured once, after every change above): P 0.822 R 0.813, exact P 0.745 R 0.740
 #   (learned=False: P 0.835 R 0.800, exact P 0.760 R 0.731; the learned names there: 24
 #   found, precision 0.375).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.87, 0.73), "pg03?.*.jsonl": (0.80, 0.76), "pg05?.*.jsonl": (0.85, 0.77),
-               "pg03.adjudicated.jsonl": (0.91, 0.74), "pg06?.*.jsonl": (0.85, 0.74),
-               "pg08?.*.jsonl": (0.80, 0.79)}
-# exact names (equal surface forms or the same gazetteer entry), on the held-out sets
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.77, 0.67), "pg08?.*.jsonl": (0.72, 0.71)}
-# the tagger's default matcher (learned=False), on the held-out sets
-FAST_FLOORS = {"pg06?.*.jsonl": (0.83, 0.69), "pg08?.*.jsonl": (0.81, 0.78)}
+# Fifth session (2026-11-23): pg06 and pg08 become studied sets (their figures above were
+# the last held-out ones): the scorer is trained on them too (1181 paragraphs, 264 positive
+# candidates; cross-validated P 0.864 R 0.737, exact P 0.776 R 0.663, without the scorer
+# P 0.857 R 0.698); a quoted numbered label of a class of people, firms or costs
+# (“两院”院士, “三资”企业, “三公”消费) is not a program; a span may cross one 和/与.
+# In-sample now: pg01 P 0.891 R 0.754, pg03 P 0.826 R 0.795, pg05 P 0.877 R 0.807,
+# pg03.adjudicated P 0.940 R 0.776, pg06 P 0.911 R 0.798, pg08 P 0.881 R 0.842.
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.87, 0.73), "pg03?.*.jsonl": (0.80, 0.77), "pg05?.*.jsonl": (0.85, 0.78),
+               "pg03.adjudicated.jsonl": (0.92, 0.75), "pg06?.*.jsonl": (0.89, 0.77),
+               "pg08?.*.jsonl": (0.86, 0.82)}
+# exact names (equal surface forms or the same gazetteer entry)
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.82, 0.71), "pg08?.*.jsonl": (0.78, 0.75)}
+# the tagger's default matcher (learned=False)
+FAST_FLOORS = {"pg06?.*.jsonl": (0.85, 0.69), "pg08?.*.jsonl": (0.83, 0.78)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -293,6 +300,20 @@ def test_precision_recall_without_the_learned_scorer(corpus_root, pattern):
     assert "learned" not in r["by_source"]
     floor = FAST_FLOORS[pattern]
     assert r["precision"] >= floor[0] and r["recall"] >= floor[1]
+
+
+def test_learned_names_may_cross_one_conjunction(matcher):
+    # coordinated names were cut at 和 before: "职级并行制度", "税费改革"
+    assert names(matcher.find("推行公务员职务和职级并行制度")) == {"公务员职务和职级并行制度"}
+    assert names(matcher.find("推進成品油價格和稅費改革")) == {"成品油价格和税费改革"}
+    # but a name never starts or ends at the conjunction, and crosses only one
+    for m in matcher.find("深化改革和扩大开放战略，加强生态保护和修复工程和水利工程"):
+        assert not m.text.startswith(("和", "与")) and m.text.count("和") <= 1
+
+
+def test_quoted_labels_of_a_class_are_not_programs(matcher):
+    text = "新增“两院”院士9人，控制“三公”消费，发展“三资”企业，纠治“四风”，粉碎“四人帮”，坚持“八八战略”"
+    assert names(matcher.find(text)) == {"八八战略"}
 
 
 def test_learned_names_map_back_to_the_original_and_have_a_category(matcher):
