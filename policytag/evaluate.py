@@ -304,6 +304,9 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
         "exact_recall": ex_gold / n_gold if n_gold else 0.0,
         "found": n_pred,
         "annotated": n_gold,
+        # the counts behind the ratios: found names that are right (leniently, exactly),
+        # and annotated names that were found (leniently, exactly)
+        "counts": {"correct": tp_pred, "exact_correct": ex_pred, "recalled": tp_gold, "exact_recalled": ex_gold},
         "by_source": {src: {"found": n, "precision": ok / n, "exact_precision": ex / n}
                       for src, (ok, n, ex) in sorted(by_source.items())},
         "false_positives": false_pos.most_common(),

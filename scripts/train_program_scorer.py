@@ -113,9 +113,10 @@ def fit(rows, c: float) -> dict:  # noqa: ANN001
 
 
 def _counts(report: dict) -> np.ndarray:
-    n_pred, n_gold = report["found"], report["annotated"]
-    return np.array([round(report["precision"] * n_pred), n_pred, round(report["recall"] * n_gold), n_gold,
-                     round(report["exact_precision"] * n_pred), round(report["exact_recall"] * n_gold)])
+    """(right, found, recalled, annotated, exactly right, exactly recalled) of a program_report."""
+    c = report["counts"]
+    return np.array([c["correct"], report["found"], c["recalled"], report["annotated"],
+                     c["exact_correct"], c["exact_recalled"]])
 
 
 def cross_validate(items, rows, c: float, folds: int = 5, seed: int = 0) -> dict:  # noqa: ANN001

@@ -72,6 +72,7 @@ def test_rule_themes_and_program_report():
     assert r["found"] == 2 and r["precision"] == 1.0 and r["exact_precision"] == 1.0 == r["exact_recall"]
     r = program_report([(text, ["一带", "八八战略"])], plain)  # 一带 is not an alias: cut short
     assert r["precision"] == 1.0 == r["recall"] and r["exact_precision"] == 0.5 == r["exact_recall"]
+    assert r["counts"] == {"correct": 2, "exact_correct": 1, "recalled": 2, "exact_recalled": 1}
 
 
 def test_shipped_model_dev_figures_reproduce(shipped, splits):
