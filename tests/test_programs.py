@@ -187,11 +187,14 @@ def test_precision_recall_against_annotations(matcher, corpus_root):
     print(f"dev annotations, learned=False: precision {r['precision']:.3f} recall {r['recall']:.3f} "
           f"({r['found']} found, {r['annotated']} annotated)")
     assert r["annotated"] > 800
-    assert r["precision"] >= 0.75 and r["recall"] >= 0.71  # measured 0.772 / 0.732 (after the review)
-    # The learned names are mostly the long tail these incomplete lists leave out, so
-    # precision against them falls (measured 0.698) while recall rises (0.760).
+    # measured 0.772 / 0.732 after the review; 0.673 / 0.813 with G03's additions (2026-11-23):
+    # the 290 more names found are mostly real programs these lists leave out (户籍制度改革,
+    # 集体林权制度改革, 最低生活保障制度 ...), so precision against them falls
+    assert r["precision"] >= 0.65 and r["recall"] >= 0.79
+    # The learned names are mostly the long tail these incomplete lists leave out, too.
     r = program_report(_gold(dev), matcher)
-    assert r["precision"] >= 0.67 and r["recall"] >= 0.74
+    print(f"dev annotations: precision {r['precision']:.3f} recall {r['recall']:.3f}")
+    assert r["precision"] >= 0.64 and r["recall"] >= 0.78  # measured 0.669 / 0.798
 
 
 def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
@@ -264,13 +267,19 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # (“两院”院士, “三资”企业, “三公”消费) is not a program; a span may cross one 和/与.
 # In-sample now: pg01 P 0.891 R 0.754, pg03 P 0.826 R 0.795, pg05 P 0.877 R 0.807,
 # pg03.adjudicated P 0.940 R 0.776, pg06 P 0.911 R 0.798, pg08 P 0.881 R 0.842.
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.87, 0.73), "pg03?.*.jsonl": (0.80, 0.77), "pg05?.*.jsonl": (0.85, 0.78),
-               "pg03.adjudicated.jsonl": (0.92, 0.75), "pg06?.*.jsonl": (0.89, 0.77),
-               "pg08?.*.jsonl": (0.86, 0.82)}
+# Then G03's gazetteer additions (made from the pg01 and pg03.adjudicated misses, so in-sample
+# there), reviewed by R03 and R04 blind to the gold files: 210 entries and 27 aliases kept,
+# the scorer retrained (CV P 0.873 R 0.863; without it P 0.868 R 0.853).  pg06: P 0.909
+# R 0.836 (before the additions 0.911 / 0.798); pg08: P 0.865 R 0.869 (0.881 / 0.842);
+# pg01 P 0.894 R 0.887, pg03.adjudicated P 0.947 R 0.919, pg03 P 0.824 R 0.933,
+# pg05 P 0.866 R 0.935.  The held-out set is now pg10.adjudicated, below.
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.87, 0.86), "pg03?.*.jsonl": (0.80, 0.91), "pg05?.*.jsonl": (0.84, 0.91),
+               "pg03.adjudicated.jsonl": (0.92, 0.89), "pg06?.*.jsonl": (0.88, 0.81),
+               "pg08?.*.jsonl": (0.84, 0.84)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.82, 0.71), "pg08?.*.jsonl": (0.78, 0.75)}
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.81, 0.75), "pg08?.*.jsonl": (0.76, 0.76)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.85, 0.69), "pg08?.*.jsonl": (0.83, 0.78)}
+FAST_FLOORS = {"pg06?.*.jsonl": (0.84, 0.74), "pg08?.*.jsonl": (0.81, 0.81)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
