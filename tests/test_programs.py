@@ -272,14 +272,22 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # the scorer retrained (CV P 0.873 R 0.863; without it P 0.868 R 0.853).  pg06: P 0.909
 # R 0.836 (before the additions 0.911 / 0.798); pg08: P 0.865 R 0.869 (0.881 / 0.842);
 # pg01 P 0.894 R 0.887, pg03.adjudicated P 0.947 R 0.919, pg03 P 0.824 R 0.933,
-# pg05 P 0.866 R 0.935.  The held-out set is now pg10.adjudicated, below.
+# pg05 P 0.866 R 0.935.
+#   pg10.adjudicated (the held-out set: 300 train-split paragraphs in no earlier batch, read in
+#   full by P15/P16 and again by P17/P18, the 48 disputed paragraphs decided by J03; 428
+#   mentions; measured once, after every change above): P 0.826 R 0.879, exact P 0.736
+#   R 0.783 (learned=False: P 0.827 R 0.862, exact 0.735 / 0.766).  Each reading against
+#   it: P 0.966 / 0.990, R 0.925 / 0.925.  (Measured afterwards, not used to decide: the
+#   matcher without G03's additions gave P 0.833 R 0.860, learned=False 0.836 / 0.832.)
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.87, 0.86), "pg03?.*.jsonl": (0.80, 0.91), "pg05?.*.jsonl": (0.84, 0.91),
                "pg03.adjudicated.jsonl": (0.92, 0.89), "pg06?.*.jsonl": (0.88, 0.81),
-               "pg08?.*.jsonl": (0.84, 0.84)}
+               "pg08?.*.jsonl": (0.84, 0.84), "pg10.adjudicated.jsonl": (0.80, 0.85)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.81, 0.75), "pg08?.*.jsonl": (0.76, 0.76)}
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.81, 0.75), "pg08?.*.jsonl": (0.76, 0.76),
+                "pg10.adjudicated.jsonl": (0.71, 0.76)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.84, 0.74), "pg08?.*.jsonl": (0.81, 0.81)}
+FAST_FLOORS = {"pg06?.*.jsonl": (0.84, 0.74), "pg08?.*.jsonl": (0.81, 0.81),
+               "pg10.adjudicated.jsonl": (0.80, 0.84)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -400,7 +408,7 @@ def _agreement(primary_pattern: str, second_pattern: str) -> tuple:
 def test_program_gold_standard_agreement_between_annotators():
     """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, pg05: every
     pg03 paragraph, pg07: every fifth pg06 paragraph, pg09: every fifth pg08 paragraph,
-    read again independently (the figures stated in labeled/README.md)."""
+    pg11: every pg10 paragraph, read again independently (the figures stated in labeled/README.md)."""
     assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
     assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
     # pg05: all 300 pg03 paragraphs read again (P07, P08)
@@ -409,6 +417,8 @@ def test_program_gold_standard_agreement_between_annotators():
     assert _agreement("pg06?.*.jsonl", "pg07.*.jsonl") == (47, 82, 81, 0.957)
     # pg09: every fifth pg08 paragraph (P14)
     assert _agreement("pg08?.*.jsonl", "pg09.*.jsonl") == (60, 96, 105, 0.921)
+    # pg11: all 300 pg10 paragraphs read again (P17, P18); the disputes went to J03 (adj04)
+    assert _agreement("pg10?.*.jsonl", "pg11?.*.jsonl") == (300, 410, 400, 0.923)
 
 
 def test_concepts_are_reported_only_on_request():
