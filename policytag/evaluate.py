@@ -256,13 +256,10 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
     by_source: dict[str, list[int]] = {}  # source -> [correct, found, exactly correct]
     gaz = matcher.programs
 
-    def level(name: str, key: str, g: str) -> int:
-        """2: the same name (equal surface forms or one gazetteer entry); 1: one
-        surface form contains the other; 0: different programs."""
-        if g == key or g == name:
-            return 2
-        p = gaz.lookup(g)
-        if p is not None and p.name == name:
+    def level(name: str, key: str, g: str, entry: Optional[str]) -> int:
+        """2: the same name (equal surface forms, or ``g`` is a surface form of the
+        gazetteer entry ``name``); 1: one surface form contains the other; 0: different programs."""
+        if g == key or g == name or entry == name:
             return 2
         return 1 if g in key or key in g else 0
 
@@ -273,7 +270,8 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
         for m in matcher.find(text):
             found.setdefault(m.name, _surface_key(m.text))
             source.setdefault(m.name, m.source)
-        levels = {(name, g): level(name, key, g) for name, key in found.items() for g in gold_keys}
+        entries = {g: (p.name if (p := gaz.lookup(g)) is not None else None) for g in gold_keys}
+        levels = {(name, g): level(name, key, g, entries[g]) for name, key in found.items() for g in gold_keys}
         for name in found:
             n_pred += 1
             counts = by_source.setdefault(source[name], [0, 0, 0])

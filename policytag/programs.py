@@ -708,9 +708,8 @@ class ProgramMatcher:
         for m in _NUMBERED_QUOTED.finditer(text):
             body = m.group("body")
             name = body + m.group("tail")
-            if not _HAN.search(name) or len(body) < 2 or _NOT_A_PROGRAM.match(body):
-                continue
-            if body in _NOT_A_PROGRAM_NAMES:
+            if (not _HAN.search(name) or len(body) < 2 or _NOT_A_PROGRAM.match(body)
+                    or body in _NOT_A_PROGRAM_NAMES):
                 continue
             if not m.group("tail") and (_CRITICISED_BEFORE.search(text, max(0, m.start() - 8), m.start() + 1)
                                         or _CRITICISED_AFTER.match(text, m.end())
@@ -785,14 +784,16 @@ class ProgramMatcher:
                 continue
             # the widest extent: tokens to the left while they are words, not stop words
             # (one 和 or 与 may be crossed, between two such words: 公务员职务和职级并行制度)
+            def word(x: int) -> bool:  # token x can be part of the name
+                return (b - starts[x] <= _SPAN_MAX and _ALL_HAN.fullmatch(toks[x]) is not None
+                        and toks[x] not in _SPAN_STOP)
+
             j = i
             crossed = False
-            while j > 0 and b - starts[j - 1] <= _SPAN_MAX and _ALL_HAN.fullmatch(toks[j - 1]):
-                if toks[j - 1] not in _SPAN_STOP:
+            while j > 0:
+                if word(j - 1):
                     j -= 1
-                elif (toks[j - 1] in _SPAN_CONJ and not crossed and j > 1 and j < i
-                      and _ALL_HAN.fullmatch(toks[j - 2]) and toks[j - 2] not in _SPAN_STOP
-                      and b - starts[j - 2] <= _SPAN_MAX):
+                elif not crossed and 1 < j < i and toks[j - 1] in _SPAN_CONJ and word(j - 2):
                     j -= 2
                     crossed = True
                 else:
