@@ -1,0 +1,140 @@
+"""Apply reviewed changes to the shipped gazetteer, keeping its hand-made layout.
+
+    python scripts/edit_gazetteer.py changes.jsonl [--dry-run]
+
+Each line of ``changes.jsonl`` is one change, decided by a reviewer or curator
+and recorded in labeled/ (gazetteer_review.tsv, gazetteer_additions.tsv):
+
+    {"op": "category", "entry": NAME, "category": "concept"}
+    {"op": "drop", "entry": NAME}
+    {"op": "remove_forms", "entry": NAME, "forms": [...]}   # a removed name gives way to the first alias
+    {"op": "add_forms", "entry": NAME, "forms": [...], "seen_in": [...]}
+    {"op": "add", "entry": NAME, "aliases": [...], "category": ..., "level": ..., "region": ...,
+     "themes": [...], "seen_in": [...], "section": "comment line opening the appended block"}
+
+Only the [[program]] tables that change are rewritten; comments and every other
+table stay as they are.  The result is parsed again with the package's own
+loader, so a change that breaks the schema (a surface form in two entries, an
+unknown category) stops here with the loader's message and the file is not written.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+GAZ = Path(__file__).resolve().parent.parent / "policytag" / "data" / "programs.toml"
+HEAD = "[[program]]\n"
+
+
+def _array(key: str, items: list[str], width: int = 110) -> str:
+    one = f"{key} = [" + ", ".join(json.dumps(x, ensure_ascii=False) for x in items) + "]"
+    if len(one) <= width:
+        return one
+    lines, cur = [], "   "
+    for x in items:
+        piece = " " + json.dumps(x, ensure_ascii=False) + ","
+        if len(cur) + len(piece) > width and cur.strip():
+            lines.append(cur)
+            cur = "   "
+        cur += piece
+    lines.append(cur)
+    return f"{key} = [\n" + "\n".join(lines) + "\n]"
+
+
+def _table(e: dict) -> str:
+    return "\n".join([
+        f"name = {json.dumps(e['name'], ensure_ascii=False)}",
+        _array("aliases", e.get("aliases", [])),
+        f"category = {json.dumps(e['category'])}",
+        f"level = {json.dumps(e['level'])}",
+        f"region = {json.dumps(e['region'], ensure_ascii=False)}",
+        _array("themes", e.get("themes", [])),
+        _array("seen_in", e.get("seen_in", [])),
+    ]) + "\n"
+
+
+def _split(text: str) -> tuple[str, list[list[str]]]:
+    """The header, then per table [body, trailing text (blank lines, comments)]."""
+    parts = text.split(HEAD)
+    blocks = []
+    for part in parts[1:]:
+        m = re.search(r"^seen_in = \[.*?\]\n|^seen_in = \[\n.*?^\]\n", part, re.S | re.M)
+        if m is None:
+            raise SystemExit(f"{GAZ}: a [[program]] table without seen_in: {part[:60]!r}")
+        blocks.append([part[: m.end()], part[m.end():]])
+    return parts[0], blocks
+
+
+def apply(text: str, changes: list[dict]) -> str:
+    header, blocks = _split(text)
+    entries = [tomllib.loads(b[0]) for b in blocks]
+    index = {e["name"]: i for i, e in enumerate(entries)}
+    dropped: set[int] = set()
+    appended: list[str] = []
+    for n, c in enumerate(changes, 1):
+        op = c["op"]
+        if op == "add":
+            e = {k: c[k] for k in ("aliases", "category", "level", "region", "themes", "seen_in")}
+            e["name"] = c["entry"]
+            if c.get("section"):
+                appended.append(f"\n# {c['section']}\n")
+            appended.append("\n" + HEAD + _table(e))
+            continue
+        if c["entry"] not in index:
+            raise SystemExit(f"change {n}: no entry named {c['entry']!r} in {GAZ}")
+        i = index[c["entry"]]
+        e = entries[i]
+        if op == "drop":
+            dropped.add(i)
+            continue
+        if op == "category":
+            e["category"] = c["category"]
+        elif op == "remove_forms":
+            forms = [e["name"]] + e["aliases"]
+            unknown = [f for f in c["forms"] if f not in forms]
+            if unknown:
+                raise SystemExit(f"change {n}: {unknown} are not forms of {e['name']!r}")
+            keep = [f for f in forms if f not in c["forms"]]
+            if not keep:
+                raise SystemExit(f"change {n}: removing every form of {e['name']!r}; use op drop")
+            if e["name"] in c["forms"]:
+                index[keep[0]] = index.pop(e["name"])
+            e["name"], e["aliases"] = keep[0], keep[1:]
+        elif op == "add_forms":
+            e["aliases"] = e["aliases"] + [f for f in c["forms"] if f not in e["aliases"] and f != e["name"]]
+            e["seen_in"] = e["seen_in"] + [d for d in c.get("seen_in", []) if d not in e["seen_in"]]
+        else:
+            raise SystemExit(f"change {n}: unknown op {op!r}")
+        blocks[i][0] = _table(e)
+    out = header + "".join(HEAD + b + t for i, (b, t) in enumerate(blocks) if i not in dropped)
+    return out.rstrip("\n") + "\n" + "".join(appended)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("changes", type=Path)
+    ap.add_argument("--dry-run", action="store_true", help="check the result, do not write it")
+    args = ap.parse_args(argv)
+    changes = [json.loads(line) for line in args.changes.read_text(encoding="utf-8").splitlines() if line.strip()]
+    new = apply(GAZ.read_text(encoding="utf-8"), changes)
+    sys.path.insert(0, str(GAZ.parents[2]))
+    from policytag.programs import Gazetteer
+
+    check = GAZ.with_suffix(".check.toml")
+    check.write_text(new, encoding="utf-8")
+    try:
+        gaz = Gazetteer.from_file(check)
+    finally:
+        check.unlink()
+    print(f"{len(changes)} changes -> {len(gaz)} entries", file=sys.stderr)
+    if not args.dry_run:
+        GAZ.write_text(new, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
