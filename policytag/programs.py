@@ -42,10 +42,13 @@ __all__ = ["Program", "Mention", "Gazetteer", "ProgramMatcher", "Candidate", "di
 _log = logging.getLogger(__name__)
 
 CATEGORIES = ("strategy", "campaign", "reform", "project", "plan", "slogan", "concept")
-# "concept": ideology and theory names, guiding concepts and national goals
-# (习近平新时代中国特色社会主义思想, 新发展理念, 中国式现代化, 新常态 ...).  They are
-# kept in the gazetteer so a user can count them, but they are not programs by
-# labeled/GUIDE.md's definition, so the matcher skips them unless asked.
+# "concept": named things that are not programs by labeled/GUIDE.md's definition:
+# ideology and theory names, guiding concepts and goals (习近平新时代中国特色社会主义思想,
+# 新发展理念, 中国式现代化, 新常态, 制造强省), and, since the second gazetteer review,
+# designations given to many places (国家生态文明建设示范区), metropolitan areas
+# (武汉都市圈), trade agreements, expos, censuses and party regulations (中央八项规定).
+# They are kept in the gazetteer so a user can count them, but the matcher skips
+# them unless asked.
 CONCEPT = "concept"
 LEVELS = ("national", "provincial", "city", "district")
 _THEMES = ("innovation", "openness", "ecology", "governance", "livelihood")
@@ -485,9 +488,10 @@ class ProgramMatcher:
         the text criticises it (反对“…”, 搞“一刀切”, “四风”问题), where it is a
         streak ("18连增") or a span of time ("15分钟"): these are not programs.
     include_concepts:
-        Also report gazetteer entries of category ``"concept"`` (ideology and
-        theory names, guiding concepts and national goals such as 新发展理念,
-        中国式现代化, 新常态), which are not programs by the annotation guide.
+        Also report gazetteer entries of category ``"concept"``: named things
+        that are not programs by the annotation guide, such as ideology names and
+        goals (新发展理念, 中国式现代化, 制造强省), designations given to many
+        places, metropolitan areas, trade agreements and party regulations.
     learned:
         Use the learned scorer (``policytag/data/program_scorer.json``, or the
         path of a scorer file written by ``scripts/train_program_scorer.py``):
