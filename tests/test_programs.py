@@ -190,11 +190,12 @@ def test_precision_recall_against_annotations(matcher, corpus_root):
     # measured 0.772 / 0.732 after the review; 0.673 / 0.813 with G03's additions (2026-11-23):
     # the 290 more names found are mostly real programs these lists leave out (户籍制度改革,
     # 集体林权制度改革, 最低生活保障制度 ...), so precision against them falls
-    assert r["precision"] >= 0.65 and r["recall"] >= 0.79
+    # 0.680 / 0.788 after the second review and G06's additions (sixth session)
+    assert r["precision"] >= 0.65 and r["recall"] >= 0.76
     # The learned names are mostly the long tail these incomplete lists leave out, too.
     r = program_report(_gold(dev), matcher)
     print(f"dev annotations: precision {r['precision']:.3f} recall {r['recall']:.3f}")
-    assert r["precision"] >= 0.64 and r["recall"] >= 0.78  # measured 0.669 / 0.798
+    assert r["precision"] >= 0.64 and r["recall"] >= 0.75  # measured 0.669 / 0.798; 0.674 / 0.776 (sixth session)
 
 
 def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
@@ -279,15 +280,28 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   R 0.783 (learned=False: P 0.827 R 0.862, exact 0.735 / 0.766).  Each reading against
 #   it: P 0.966 / 0.990, R 0.925 / 0.925.  (Measured afterwards, not used to decide: the
 #   matcher without G03's additions gave P 0.833 R 0.860, learned=False 0.836 / 0.832.)
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.87, 0.86), "pg03?.*.jsonl": (0.80, 0.91), "pg05?.*.jsonl": (0.84, 0.91),
-               "pg03.adjudicated.jsonl": (0.92, 0.89), "pg06?.*.jsonl": (0.88, 0.81),
-               "pg08?.*.jsonl": (0.84, 0.84), "pg10.adjudicated.jsonl": (0.80, 0.85)}
+# Sixth session (2026-11-23): pg10.adjudicated becomes a studied set (trains the scorer); a second
+# precision review of the gazetteer (R05, R06, blind to the gold files) of the 223 entries that were
+# false positives on the studied sets or share their kind made 108 of them concept and removed 10;
+# curator G06's additions from the pg06/pg08/pg10.adjudicated misses, reviewed by R07 and R08 (84
+# entries, 22 concept); the scorer retrained (CV P 0.908 R 0.878; without it P 0.908 R 0.869).
+# In-sample now: pg01 P 0.934 R 0.873, pg03 P 0.857 R 0.925, pg05 P 0.898 R 0.923, pg03.adjudicated
+# P 0.983 R 0.909, pg06 P 0.937 R 0.879, pg08 P 0.919 R 0.904, pg10.adjudicated P 0.913 R 0.935.
+#   pg12.adjudicated (the held-out set: 300 train-split paragraphs in no earlier batch, read in full by
+#   P19/P20 and again by P21/P22, the 44 disputed paragraphs decided by J04; 446 mentions; measured
+#   once, after every change above): P 0.864 R 0.816, exact P 0.767 R 0.722 (learned=False: P 0.852
+#   R 0.791, exact 0.755 / 0.697). Each reading against it: P 0.988 / 0.973, R 0.951 / 0.966.  By
+#   source: gazetteer 369 found, precision 0.91; templates 39, 0.41; learned 12, 1.00.
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.91, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
+               "pg03.adjudicated.jsonl": (0.96, 0.88), "pg06?.*.jsonl": (0.91, 0.85),
+               "pg08?.*.jsonl": (0.89, 0.88), "pg10.adjudicated.jsonl": (0.89, 0.91),
+               "pg12.adjudicated.jsonl": (0.84, 0.79)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.81, 0.75), "pg08?.*.jsonl": (0.76, 0.76),
-                "pg10.adjudicated.jsonl": (0.71, 0.76)}
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.84, 0.79), "pg08?.*.jsonl": (0.81, 0.80),
+                "pg10.adjudicated.jsonl": (0.80, 0.82), "pg12.adjudicated.jsonl": (0.74, 0.70)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.84, 0.74), "pg08?.*.jsonl": (0.81, 0.81),
-               "pg10.adjudicated.jsonl": (0.80, 0.84)}
+FAST_FLOORS = {"pg06?.*.jsonl": (0.88, 0.79), "pg08?.*.jsonl": (0.86, 0.83),
+               "pg10.adjudicated.jsonl": (0.87, 0.89), "pg12.adjudicated.jsonl": (0.83, 0.77)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -408,7 +422,8 @@ def _agreement(primary_pattern: str, second_pattern: str) -> tuple:
 def test_program_gold_standard_agreement_between_annotators():
     """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, pg05: every
     pg03 paragraph, pg07: every fifth pg06 paragraph, pg09: every fifth pg08 paragraph,
-    pg11: every pg10 paragraph, read again independently (the figures stated in labeled/README.md)."""
+    pg11: every pg10 paragraph, pg13: every pg12 paragraph, read again independently (the figures
+    stated in labeled/README.md)."""
     assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
     assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
     # pg05: all 300 pg03 paragraphs read again (P07, P08)
@@ -419,6 +434,8 @@ def test_program_gold_standard_agreement_between_annotators():
     assert _agreement("pg08?.*.jsonl", "pg09.*.jsonl") == (60, 96, 105, 0.921)
     # pg11: all 300 pg10 paragraphs read again (P17, P18); the disputes went to J03 (adj04)
     assert _agreement("pg10?.*.jsonl", "pg11?.*.jsonl") == (300, 410, 400, 0.923)
+    # pg13: all 300 pg12 paragraphs read again (P21, P22); the disputes went to J04 (adj05)
+    assert _agreement("pg12?.*.jsonl", "pg13?.*.jsonl") == (300, 429, 444, 0.943)
 
 
 def test_concepts_are_reported_only_on_request():
