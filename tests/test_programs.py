@@ -564,3 +564,42 @@ def test_learned_candidates_on_any_text(matcher, text):
         assert sc.logit == pytest.approx(scorer.logit(sc.features), abs=1e-9)
     for m in matcher.find(text):
         assert text[m.start:m.end] == m.text
+
+
+def _edit_gazetteer_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "edit_gazetteer.py"
+    spec = importlib.util.spec_from_file_location("edit_gazetteer", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_gazetteer_edits_keep_the_file_and_apply_reviewed_changes(tmp_path):
+    """scripts/edit_gazetteer.py: no change rewrites nothing; each kind of change lands."""
+    from policytag.programs import Gazetteer
+
+    edit = _edit_gazetteer_script()
+    text = edit.GAZ.read_text(encoding="utf-8")
+    assert edit.apply(text, []) == text
+    new = edit.apply(text, [
+        {"op": "category", "entry": "五水共治", "category": "concept"},
+        {"op": "remove_forms", "entry": "最多跑一次", "forms": ["最多跑一次"]},  # the first alias becomes the name
+        {"op": "add_forms", "entry": "八八战略", "forms": ["八八战略体系"], "seen_in": ["seed-000"]},
+        {"op": "drop", "entry": "千万工程"},
+        {"op": "add", "entry": "测试专项行动", "aliases": ["测试行动"], "category": "campaign", "level": "national",
+         "region": "全国", "themes": ["governance"], "seen_in": [], "section": "--- test ---"},
+    ])
+    f = tmp_path / "programs.toml"
+    f.write_text(new, encoding="utf-8")
+    g = Gazetteer.from_file(f)
+    assert len(g) == len(Gazetteer.default())  # one dropped, one added
+    assert g["五水共治"].category == "concept"
+    assert "最多跑一次" not in g and g.lookup("最多跑一次") is None and "最多跑一次改革" in g
+    assert g.lookup("八八战略体系").name == "八八战略"
+    assert "千万工程" not in g
+    assert g["测试专项行动"].aliases == ("测试行动",) and g.lookup("测试行动").name == "测试专项行动"
+    with pytest.raises(SystemExit, match="no entry named '不存在的工程'"):
+        edit.apply(text, [{"op": "drop", "entry": "不存在的工程"}])
