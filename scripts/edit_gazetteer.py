@@ -14,8 +14,11 @@ and recorded in labeled/ (gazetteer_review.tsv, gazetteer_additions.tsv):
 
 Only the [[program]] tables that change are rewritten; comments and every other
 table stay as they are.  The result is parsed again with the package's own
-loader, so a change that breaks the schema (a surface form in two entries, an
-unknown category) stops here with the loader's message and the file is not written.
+loader, and its surface forms are checked to belong to one entry each, so a
+change that breaks the schema (an unknown category, a surface form in two
+entries) stops here with a message naming it and the file is not written.
+Whether each form occurs in a document of its seen_in is left to the test suite
+(tests/test_programs.py), which reads the corpora.
 """
 from __future__ import annotations
 
@@ -26,7 +29,12 @@ import sys
 import tomllib
 from pathlib import Path
 
-GAZ = Path(__file__).resolve().parent.parent / "policytag" / "data" / "programs.toml"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from policytag.programs import _programs_from_toml, _surface_key  # noqa: E402
+
+GAZ = ROOT / "policytag" / "data" / "programs.toml"
 HEAD = "[[program]]\n"
 
 
@@ -121,16 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     changes = [json.loads(line) for line in args.changes.read_text(encoding="utf-8").splitlines() if line.strip()]
     new = apply(GAZ.read_text(encoding="utf-8"), changes)
-    sys.path.insert(0, str(GAZ.parents[2]))
-    from policytag.programs import Gazetteer
-
-    check = GAZ.with_suffix(".check.toml")
-    check.write_text(new, encoding="utf-8")
-    try:
-        gaz = Gazetteer.from_file(check)
-    finally:
-        check.unlink()
-    print(f"{len(changes)} changes -> {len(gaz)} entries", file=sys.stderr)
+    entries = _programs_from_toml(new, str(GAZ))  # the loader's checks, before anything is written
+    owner: dict[str, str] = {}
+    for p in entries:
+        for form in p.surface_forms:
+            if owner.setdefault(_surface_key(form), p.name) != p.name:
+                raise SystemExit(f"{form!r} would belong to {owner[_surface_key(form)]!r} and {p.name!r}")
+    print(f"{len(changes)} changes -> {len(entries)} entries", file=sys.stderr)
     if not args.dry_run:
         GAZ.write_text(new, encoding="utf-8")
     return 0

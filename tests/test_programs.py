@@ -603,3 +603,8 @@ def test_gazetteer_edits_keep_the_file_and_apply_reviewed_changes(tmp_path):
     assert g["测试专项行动"].aliases == ("测试行动",) and g.lookup("测试行动").name == "测试专项行动"
     with pytest.raises(SystemExit, match="no entry named '不存在的工程'"):
         edit.apply(text, [{"op": "drop", "entry": "不存在的工程"}])
+    # the command checks the result before writing: a form taken by two entries is named
+    clash = tmp_path / "clash.jsonl"
+    clash.write_text('{"op": "add_forms", "entry": "五水共治", "forms": ["八八战略"]}\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match="'八八战略' would belong to '八八战略' and '五水共治'"):
+        edit.main([str(clash), "--dry-run"])
