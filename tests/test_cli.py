@@ -53,6 +53,6 @@ def test_paragraphs_and_normalize_commands(tmp_path):
     assert run("normalize", "-", input="區(qū)").stdout.strip() == "区"
 
 
-def test_evaluate_prints_baselines():
-    out = run("evaluate", "--no-baselines").stdout
+def test_evaluate_prints_baselines(corpus_root):
+    out = run("evaluate", "--no-baselines", "--corpus", str(corpus_root)).stdout
     assert "dev: classifier" in out and "dev: rules" in out and "macro-F1:" in out

@@ -13,10 +13,10 @@ from policytag.model import ModelFileError, ThemeModel, load_classifier, save_cl
 
 
 @pytest.fixture(scope="module")
-def small_data():
+def small_data(corpus_root):
     from policytag.datasets import load_labeled
 
-    data = load_labeled(split="train")[:1500]
+    data = load_labeled(corpus_root, split="train")[:1500]
     X = [r.text for r in data]
     y = [r.labels for r in data]
     groups = [r.doc for r in data]
