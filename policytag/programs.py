@@ -260,21 +260,75 @@ _NUMBERED_QUOTED = re.compile(
 # Quoted numbered phrases that are not programs: streaks of records ("18连增",
 # "二十二连丰") and spans of time ("15分钟", "一刻钟" service circles) ...
 _NOT_A_PROGRAM = re.compile(
-    rf"(?:[{_CN_NUM}]+|\d+)(?:连[增丰升涨冠胜降]|分钟|小时|刻钟|秒)$"
+    rf"(?:[{_CN_NUM}]+|\d+)(?:连[增丰升涨冠胜降优A]|分钟|小时|刻钟|秒)$"
 )
+# ... and, with no program word after the quote, outcomes reported as counts: 实现“双提升”,
+# 持续“双缩减” (but 实施“双提升”工程 is a program, and so is “双减”)
+_OUTCOME = re.compile(rf"[{_CN_NUM}]+(?:提升|提高|缩减|下降|降低|增长|减少|增加)$")
 # ... and phrases the text criticises or rejects: 反对“一切向钱看”, 搞“两个中国”,
 # 切忌搞“一刀切”, 解决企业之间的“三角债”, “四风”问题 (the guide excludes criticised
 # phenomena).  Only for quoted templates with no program word after the quote.
 _CRITICISED_BEFORE = re.compile(
-    r"(?:反对|搞(?![好活])|切忌|防止|杜绝|克服|纠正|纠治|整治|摆脱|破解|清理|遏制|抵制|根治|解决|制造|鼓吹)"
+    r"(?:反对|搞(?![好活])|切忌|防止|杜绝|克服|纠正|纠治|整治|摆脱|破解|清理|遏制|抵制|根治|解决|制造|鼓吹|所谓)"
     r"[^，。；：“”\x00]{0,6}“$"
 )
 _CRITICISED_AFTER = re.compile(r"(?:问题|现象|困境|阴谋|倾向|顽疾|之风|歪风|论调)")
 # ... and numbered labels of a class of people, firms, industries or costs, not of a
 # program: “两院”院士, “三资”企业, “两高”行业/项目, “三公”消费/经费, “五险一金”缴费,
-# “双师型”教师; and the one numbered name of a political clique, “四人帮”.
-_CLASS_NOUN_AFTER = re.compile(r"(?:院士|企业|行业|项目|教师|人员|干部|消费|经费|缴费|费用)")
-_NOT_A_PROGRAM_NAMES = frozenset({"四人帮"})
+# “双师型”教师; and of a principle or way of thinking: “六个坚持”重大原则, “一盘棋”思想
+# (the guide records neither classes nor working principles) ...
+_CLASS_NOUN_AFTER = re.compile(
+    r"(?:院士|企业|行业|项目|教师|人员|干部|消费|经费|缴费|费用"
+    r"|(?:重大|重要|基本|根本)原则|思想|意识|规律|理念|精神)"
+)
+# ... and a few fixed phrases that are never a program: the numbered name of a political
+# clique; the formulas of Taiwan's separation that the reports reject, also where they
+# stand in a list after the verb (反对“两个中国”、“一中一台”或“一国两府”); idioms of
+# manner (“一刀切”, “一盘棋”); the three kinds of collective assets (农村集体“三资”).
+_NOT_A_PROGRAM_NAMES = frozenset({"四人帮", "两个中国", "一中一台", "一国两府", "一刀切", "一盘棋",
+                                  "三资"})
+# ... and, for labels the gazetteer does not know, a count label that sums up the list
+# just before it (算力、数据、人工智能、电子信息“四大产业”) or names the parts of a
+# program named just before it (攻坚行动“七大工程”, 攻坚“七个专项行动”): the guide
+# records neither (adj05 rulings).
+_COUNT_LABEL = re.compile(rf"(?P<n>[{_CN_NUM}]{{1,3}}|\d{{1,2}})(?:大|个|项|类|张)")
+_PROGRAM_WORD_BEFORE = re.compile(r"(?:行动|攻坚|工程|计划|战略|规划|方案|改革)$")
+_LIST_CLAUSE = re.compile(r"[^，。；：！？\n\x00“”]*$")
+_LIST_AND = re.compile(r"[^、]*(?:和|及|与|以及)[^、]*$")
+_CN_DIGIT = {"一": 1, "两": 2, "双": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+
+
+def _count(numeral: str) -> Optional[int]:
+    """The number a short numeral writes (三 -> 3, 十二 -> 12, 12 -> 12), else None."""
+    if numeral.isdigit():
+        return int(numeral)
+    if numeral in _CN_DIGIT:
+        return _CN_DIGIT[numeral]
+    tens, sep, ones = numeral.partition("十")
+    if not sep or (tens and tens not in _CN_DIGIT) or (ones and ones not in _CN_DIGIT):
+        return None
+    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
+
+
+def _is_part_or_sum_label(text: str, start: int, body: str) -> bool:
+    """Whether the quoted count label ``body`` at ``start`` (the opening quote) names
+    the parts of the program just before it or sums up the list just before it."""
+    m = _COUNT_LABEL.match(body)
+    if m is None:
+        return False
+    if _PROGRAM_WORD_BEFORE.search(text, max(0, start - 4), start):
+        return True
+    n = _count(m.group("n"))
+    if n is None or n < 2:
+        return False
+    if "一批" in body:  # “四个一批”: the name of a way of sorting projects, not a sum
+        return False
+    clause = _LIST_CLAUSE.search(text, max(0, start - 80), start).group(0)
+    parts = clause.split("、")
+    if len(parts) < 2 or not all(_HAN.search(x) for x in parts[1:]):
+        return False  # no list, or a list of quoted labels (“两个屏障”、“两个基地”)
+    return len(parts) + (1 if _LIST_AND.match(parts[-1]) else 0) == n
 _SEP = "\x00"  # between paragraphs in find_in_paragraphs; no pattern crosses it
 
 
@@ -709,18 +763,29 @@ class ProgramMatcher:
             name = _plan_name(m)
             if name:
                 found.append((m.start(), m.end(), name, None))
+        criticised_end = -1  # end of the last quote rejected as criticised
         for m in _NUMBERED_QUOTED.finditer(text):
             body = m.group("body")
             name = body + m.group("tail")
             if (not _HAN.search(name) or len(body) < 2 or _NOT_A_PROGRAM.match(body)
                     or body in _NOT_A_PROGRAM_NAMES):
                 continue
-            if not m.group("tail") and (_CRITICISED_BEFORE.search(text, max(0, m.start() - 8), m.start() + 1)
-                                        or _CRITICISED_AFTER.match(text, m.end())
-                                        or _CLASS_NOUN_AFTER.match(text, m.end())):
-                continue
+            if not m.group("tail"):
+                if _OUTCOME.match(body):
+                    continue
+                if (_CRITICISED_BEFORE.search(text, max(0, m.start() - 8), m.start() + 1)
+                        or _CRITICISED_AFTER.match(text, m.end())
+                        # the next item of a rejected list: 反对“两个中国”、“一中一台”
+                        or (criticised_end >= 0 and m.start() - criticised_end <= 1
+                            and text[criticised_end:m.start()] in ("", "、", "或", "和", "与", "及"))):
+                    criticised_end = m.end()
+                    continue
+                if _CLASS_NOUN_AFTER.match(text, m.end()):
+                    continue
             found.append((m.start(), m.end(), name, body))
         for m in _finditer_near(_BIG_PROJECT, text, "大", 3, _CN_NUM):
+            if m.start() > 0 and text[m.start() - 1] == "“" and _is_part_or_sum_label(text, m.start() - 1, m.group(0)):
+                continue  # 攻坚行动“七大工程” (unless the gazetteer knows the name; checked below)
             found.append((m.start(), m.end(), m.group(0), None))
         if not found:
             return []
@@ -734,13 +799,15 @@ class ProgramMatcher:
         n_kept = len(keep)
         lookup = self._gaz.lookup
         out = []
-        for (_, _, name, body), ss, ee in zip(found, starts, ends):
+        for (start, _, name, body), ss, ee in zip(found, starts, ends):
             if ee <= ss:
                 continue
             key = _QUOTE_OR_NL.sub("", name)
             prog = lookup(key)
             if prog is None and body is not None:  # “三区一中心”战略: the entry 三区一中心
                 prog = lookup(body)
+            if prog is None and body is not None and _is_part_or_sum_label(text, start, body):
+                continue
             out.append((ss, min(ee, n_kept), key, prog, "pattern"))
         return out
 

@@ -292,6 +292,11 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   once, after every change above): P 0.864 R 0.816, exact P 0.767 R 0.722 (learned=False: P 0.852
 #   R 0.791, exact 0.755 / 0.697). Each reading against it: P 0.988 / 0.973, R 0.951 / 0.966.  By
 #   source: gazetteer 369 found, precision 0.91; templates 39, 0.41; learned 12, 1.00.
+# Seventh session (2026-11-23): pg12.adjudicated becomes a studied set (trains the scorer; CV P 0.911
+# R 0.870, without it P 0.909 R 0.857); the quoted templates follow the adj05 rulings (no outcome
+# counts, no count label summing up the list before it or naming the parts of a program just
+# named, the rejected Taiwan formulas also later in their list, no principle or way of thinking).
+# In-sample: pg12.adjudicated P 0.915 R 0.854 (templates 16 right of 22 found).
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.91, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
                "pg03.adjudicated.jsonl": (0.96, 0.88), "pg06?.*.jsonl": (0.91, 0.85),
                "pg08?.*.jsonl": (0.89, 0.88), "pg10.adjudicated.jsonl": (0.89, 0.91),
@@ -457,9 +462,25 @@ def test_concepts_are_reported_only_on_request():
     "油菜产量实现“18连增”",
     "粮食生产实现“二十二连丰”",
     "建设“15分钟”就业服务圈",
+    # outcomes told as counts, a record streak, a rejected term after 所谓
+    "事故起数和死亡人数实现“双下降”",
+    "出口规模、质量、效益“三提升”",
+    "绩效考核连续“七连A”",
+    "批判了所谓“两个估计”",
+    # the formulas the reports reject, also as later items of the rejected list
+    "坚决反对任何形式的“两个中国”、“一中一台”或“一国两府”",
+    # a way of working, a principle: not a program
+    "树立全省“一盘棋”思想，落实“三个坚持”重大原则",
+    # a count label summing up the list before it
+    "壮大装备、材料、能源、食品“四大产业”",
 ])
 def test_quoted_phrases_that_are_not_programs(text):
     assert ProgramMatcher().find(text) == []
+
+
+def test_a_label_for_the_parts_of_a_program_is_not_a_program(matcher):
+    names = [m.name for m in matcher.find("实施乡村教育提升行动“五大工程”")]
+    assert not any("五大工程" in n for n in names)
 
 
 @pytest.mark.parametrize("text,name", [
@@ -467,6 +488,11 @@ def test_quoted_phrases_that_are_not_programs(text):
     ("深入实施“八大行动”", "八大行动"),
     ("坚决打好“三大攻坚战”", "三大攻坚战"),
     ("全面落实“六稳”“六保”任务", "六稳"),
+    ("实施“双提升”工程", "双提升工程"),  # a program word after the quote
+    ("落实“三个屏障”、“两个基地”的战略定位", "两个基地"),  # a list of labels, not summed up
+    ("重点产业链高质量发展“五大行动”", "五大行动"),
+    ("优化、提升、整合、调整“四个一批”", "四个一批"),
+    ("“七横五纵”路网加快成形", "七横五纵"),  # a quote opening the paragraph
 ])
 def test_quoted_programs_still_found(text, name):
     assert name in [m.name for m in ProgramMatcher().find(text)]
