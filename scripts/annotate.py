@@ -156,6 +156,10 @@ def cmd_check(args):
                 print(f"{path}:{lineno}: bad JSON: {exc}")
                 errors += 1
                 continue
+            if not isinstance(r, dict):  # (not policytag.corpus.iter_json_lines: report every line, go on)
+                print(f"{path}:{lineno}: a record must be a JSON object, got {type(r).__name__}")
+                errors += 1
+                continue
             key = (r.get("doc"), r.get("para"))
             if key not in want:
                 print(f"{path}:{lineno}: {key} is not in batch {batch}")

@@ -297,7 +297,11 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # counts, no count label summing up the list before it or naming the parts of a program just
 # named, the rejected Taiwan formulas also later in their list, no principle or way of thinking).
 # In-sample: pg12.adjudicated P 0.915 R 0.854 (templates 16 right of 22 found).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.91, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
+# Then the third gazetteer review (R09, R10; labeled/gazetteer_review3.tsv) aligned the concept entries
+# with J05's rulings: 61 entries (X强国/X强省, X中国-type goals, 创新型国家, 新型举国体制, pilot zones ...)
+# are reported again.  pg01 (read first, before any ruling; its readers left such goals out) drops to
+# P 0.898 R 0.875; pg12.adjudicated P 0.918 R 0.883.
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.88, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
                "pg03.adjudicated.jsonl": (0.96, 0.88), "pg06?.*.jsonl": (0.91, 0.85),
                "pg08?.*.jsonl": (0.89, 0.88), "pg10.adjudicated.jsonl": (0.89, 0.91),
                "pg12.adjudicated.jsonl": (0.84, 0.79)}
