@@ -304,8 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("jsonl", "tsv"), default="jsonl", help="output format (default jsonl)")
     p.add_argument("--include-concepts", action="store_true",
                    help="also report gazetteer entries of category 'concept': named things that are not programs "
-                   "(ideology names and goals: 新发展理念, 中国式现代化, 制造强省; designations given to many places, "
-                   "metropolitan areas, trade agreements, party regulations)")
+                   "(ideology names and principles: 新发展理念, 中国式现代化; titles awarded to many places, "
+                   "metropolitan areas, trade agreements, expos, censuses, party regulations)")
     p.add_argument("--no-learned", action="store_true",
                    help="only gazetteer names and templates: skip the names ending in a program word "
                    "(…行动, …工程, …试点, …改革) that the learned scorer accepts (source 'learned'), "

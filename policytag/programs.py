@@ -43,10 +43,11 @@ _log = logging.getLogger(__name__)
 
 CATEGORIES = ("strategy", "campaign", "reform", "project", "plan", "slogan", "concept")
 # "concept": named things that are not programs by labeled/GUIDE.md's definition:
-# ideology and theory names, guiding concepts and goals (习近平新时代中国特色社会主义思想,
-# 新发展理念, 中国式现代化, 新常态, 制造强省), and, since the second gazetteer review,
-# designations given to many places (国家生态文明建设示范区), metropolitan areas
-# (武汉都市圈), trade agreements, expos, censuses and party regulations (中央八项规定).
+# ideology and theory names, guiding concepts and principles, the constitutional aims
+# (习近平新时代中国特色社会主义思想, 新发展理念, 中国式现代化, 新常态, 社会主义现代化强国),
+# titles awarded to many places (国家生态文明建设示范区), metropolitan areas (武汉都市圈),
+# trade agreements, expos, censuses and party regulations (中央八项规定).  Construction
+# goals a government carries out (制造强国, 教育强省, 健康中国) are programs (J05's rulings).
 # They are kept in the gazetteer so a user can count them, but the matcher skips
 # them unless asked.
 CONCEPT = "concept"
@@ -544,8 +545,8 @@ class ProgramMatcher:
     include_concepts:
         Also report gazetteer entries of category ``"concept"``: named things
         that are not programs by the annotation guide, such as ideology names and
-        goals (新发展理念, 中国式现代化, 制造强省), designations given to many
-        places, metropolitan areas, trade agreements and party regulations.
+        principles (新发展理念, 中国式现代化), titles awarded to many places,
+        metropolitan areas, trade agreements, expos, censuses and party regulations.
     learned:
         Use the learned scorer (``policytag/data/program_scorer.json``, or the
         path of a scorer file written by ``scripts/train_program_scorer.py``):
