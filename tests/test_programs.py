@@ -300,17 +300,29 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # Then the third gazetteer review (R09, R10; labeled/gazetteer_review3.tsv) aligned the concept entries
 # with J05's rulings: 61 entries (X强国/X强省, X中国-type goals, 创新型国家, 新型举国体制, pilot zones ...)
 # are reported again.  pg01 (read first, before any ruling; its readers left such goals out) drops to
-# P 0.898 R 0.875; pg12.adjudicated P 0.918 R 0.883.
+# P 0.898 R 0.875; pg12.adjudicated P 0.918 R 0.883.  Then G07's additions from the pg12.adjudicated
+# misses, reviewed by R11 and R12 (28 entries, 7 aliases); the scorer retrained (CV P 0.902 R 0.894; without
+# it P 0.900 R 0.880).  In-sample now: pg01 P 0.893 R 0.875, pg03.adjudicated P 0.977 R 0.909, pg05 P 0.892
+# R 0.923, pg06 P 0.930 R 0.892, pg08 P 0.917 R 0.913, pg10.adjudicated P 0.910 R 0.949, pg12.adjudicated
+# P 0.923 R 0.951.
+#   pg14.adjudicated (the held-out set: 300 train-split paragraphs in no earlier batch, read in full by
+#   P23/P24 and again by P25/P26 after J05's rulings were in the guide, the 44 disputed paragraphs decided
+#   by J06; 430 mentions; measured once, after every change above): P 0.841 R 0.793, exact P 0.767
+#   R 0.719 (learned=False: P 0.838 R 0.774, exact 0.767 / 0.705; patterns=False too: P 0.853 R 0.747).
+#   Each reading against it: P 0.976 / 0.985, R 0.953 / 0.923.  By source: gazetteer 373 found,
+#   precision 0.85; templates 21, 0.62; learned 9, 0.89.
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.88, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
                "pg03.adjudicated.jsonl": (0.96, 0.88), "pg06?.*.jsonl": (0.91, 0.85),
                "pg08?.*.jsonl": (0.89, 0.88), "pg10.adjudicated.jsonl": (0.89, 0.91),
-               "pg12.adjudicated.jsonl": (0.84, 0.79)}
+               "pg12.adjudicated.jsonl": (0.90, 0.93), "pg14.adjudicated.jsonl": (0.82, 0.77)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.84, 0.79), "pg08?.*.jsonl": (0.81, 0.80),
-                "pg10.adjudicated.jsonl": (0.80, 0.82), "pg12.adjudicated.jsonl": (0.74, 0.70)}
+                "pg10.adjudicated.jsonl": (0.80, 0.82), "pg12.adjudicated.jsonl": (0.81, 0.83),
+                "pg14.adjudicated.jsonl": (0.74, 0.70)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.88, 0.79), "pg08?.*.jsonl": (0.86, 0.83),
-               "pg10.adjudicated.jsonl": (0.87, 0.89), "pg12.adjudicated.jsonl": (0.83, 0.77)}
+               "pg10.adjudicated.jsonl": (0.87, 0.89), "pg12.adjudicated.jsonl": (0.88, 0.87),
+               "pg14.adjudicated.jsonl": (0.82, 0.75)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -431,7 +443,8 @@ def _agreement(primary_pattern: str, second_pattern: str) -> tuple:
 def test_program_gold_standard_agreement_between_annotators():
     """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, pg05: every
     pg03 paragraph, pg07: every fifth pg06 paragraph, pg09: every fifth pg08 paragraph,
-    pg11: every pg10 paragraph, pg13: every pg12 paragraph, read again independently (the figures
+    pg11: every pg10 paragraph, pg13: every pg12 paragraph, pg15: every pg14 paragraph, read again
+    independently (the figures
     stated in labeled/README.md)."""
     assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
     assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
@@ -445,6 +458,8 @@ def test_program_gold_standard_agreement_between_annotators():
     assert _agreement("pg10?.*.jsonl", "pg11?.*.jsonl") == (300, 410, 400, 0.923)
     # pg13: all 300 pg12 paragraphs read again (P21, P22); the disputes went to J04 (adj05)
     assert _agreement("pg12?.*.jsonl", "pg13?.*.jsonl") == (300, 429, 444, 0.943)
+    # pg15: all 300 pg14 paragraphs read again (P25, P26); the disputes went to J06 (adj06)
+    assert _agreement("pg14?.*.jsonl", "pg15?.*.jsonl") == (300, 420, 403, 0.921)
 
 
 def test_concepts_are_reported_only_on_request():
