@@ -262,6 +262,9 @@ _NUMBERED_QUOTED = re.compile(
 # "二十二连丰") and spans of time ("15分钟", "一刻钟" service circles) ...
 _NOT_A_PROGRAM = re.compile(
     rf"(?:[{_CN_NUM}]+|\d+)(?:连[增丰升涨冠胜降优A]|分钟|小时|刻钟|秒)$"
+    # ... and policy documents of measures, which the guide treats like regulations
+    # (出台“40条”, “十条”措施), and political consensus formulas (“九二共识”, a principle)
+    rf"|(?:[{_CN_NUM}]+|\d+)条$|.*共识$"
 )
 # ... and, with no program word after the quote, outcomes reported as counts: 实现“双提升”,
 # 持续“双缩减” (but 实施“双提升”工程 is a program, and so is “双减”)
@@ -276,11 +279,11 @@ _CRITICISED_BEFORE = re.compile(
 _CRITICISED_AFTER = re.compile(r"(?:问题|现象|困境|阴谋|倾向|顽疾|之风|歪风|论调)")
 # ... and numbered labels of a class of people, firms, industries or costs, not of a
 # program: “两院”院士, “三资”企业, “两高”行业/项目, “三公”消费/经费, “五险一金”缴费,
-# “双师型”教师; and of a principle or way of thinking: “六个坚持”重大原则, “一盘棋”思想
-# (the guide records neither classes nor working principles) ...
+# “双师型”教师, “三甲”医院; of a platform (“万卷府抵”服务平台); and of a principle or way of
+# thinking: “六个坚持”(的)重大原则, “一盘棋”思想 (the guide records none of these) ...
 _CLASS_NOUN_AFTER = re.compile(
-    r"(?:院士|企业|行业|项目|教师|人员|干部|消费|经费|缴费|费用"
-    r"|(?:重大|重要|基本|根本)原则|思想|意识|规律|理念|精神)"
+    r"(?:院士|企业|行业|项目|教师|人员|干部|消费|经费|缴费|费用|医院|学校|(?:服务)?平台"
+    r"|的?(?:重大|重要|基本|根本)原则|思想|意识|规律|理念|精神)"
 )
 # ... and a few fixed phrases that are never a program: the numbered name of a political
 # clique; the formulas of Taiwan's separation that the reports reject, also where they
@@ -787,6 +790,10 @@ class ProgramMatcher:
         for m in _finditer_near(_BIG_PROJECT, text, "大", 3, _CN_NUM):
             if m.start() > 0 and text[m.start() - 1] == "“" and _is_part_or_sum_label(text, m.start() - 1, m.group(0)):
                 continue  # 攻坚行动“七大工程” (unless the gazetteer knows the name; checked below)
+            if (m.start() > 0 and text[m.start() - 1] == "等"
+                    and "、" in _LIST_CLAUSE.search(text, max(0, m.start() - 80), m.start()).group(0)
+                    and self._gaz.lookup(m.group(0)) is None):
+                continue  # A、B、C等六大行动: a count label summing up the list before it
             found.append((m.start(), m.end(), m.group(0), None))
         if not found:
             return []

@@ -49,7 +49,7 @@ from policytag.programs import ProgramMatcher, _surface_key  # noqa: E402
 LABELED = ROOT / "labeled"
 STUDIED = ("raw/pg01a.*.jsonl", "raw/pg01b.*.jsonl", "pg03.adjudicated.jsonl",
            "raw/pg06a.*.jsonl", "raw/pg06b.*.jsonl", "raw/pg08a.*.jsonl", "raw/pg08b.*.jsonl",
-           "pg10.adjudicated.jsonl", "pg12.adjudicated.jsonl")
+           "pg10.adjudicated.jsonl", "pg12.adjudicated.jsonl", "pg14.adjudicated.jsonl")
 OUT = ROOT / "policytag" / "data" / "program_scorer.json"
 SPAN_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 PATTERN_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)

@@ -490,8 +490,14 @@ def test_concepts_are_reported_only_on_request():
     "坚决反对任何形式的“两个中国”、“一中一台”或“一国两府”",
     # a way of working, a principle: not a program
     "树立全省“一盘棋”思想，落实“三个坚持”重大原则",
-    # a count label summing up the list before it
+    # a count label summing up the list before it, quoted or after 等
     "壮大装备、材料、能源、食品“四大产业”",
+    "推进产能优化、链条延伸、品牌培育等三大行动",
+    # a consensus formula, a document of measures, a class of hospitals, a principle after 的
+    "坚持一个中国原则和“九二共识”",
+    "出台支持小微企业“25条”",
+    "“三甲”医院实现全覆盖",
+    "把“五个坚持”的重大原则贯穿始终",
 ])
 def test_quoted_phrases_that_are_not_programs(text):
     assert ProgramMatcher().find(text) == []
@@ -512,6 +518,7 @@ def test_a_label_for_the_parts_of_a_program_is_not_a_program(matcher):
     ("重点产业链高质量发展“五大行动”", "五大行动"),
     ("优化、提升、整合、调整“四个一批”", "四个一批"),
     ("“七横五纵”路网加快成形", "七横五纵"),  # a quote opening the paragraph
+    ("防范化解重大风险、精准脱贫、污染防治三大攻坚战", "三大攻坚战"),  # no 等: the program's own name
 ])
 def test_quoted_programs_still_found(text, name):
     assert name in [m.name for m in ProgramMatcher().find(text)]
