@@ -9,12 +9,12 @@ quoted numbered templates the gazetteer does not know are kept (see
 ``policytag.programs``).  Its examples are the candidates the matcher itself
 generates on the paragraphs of the *studied* program gold sets (pg01, the
 adjudicated pg03, since the fifth session pg06 and pg08, since the sixth the
-adjudicated pg10, since the seventh the adjudicated pg12, each held out until
-then; see labeled/README.md).  A span candidate is positive when it
+adjudicated pg10, since the seventh the adjudicated pg12 and pg14, each held out
+until then; see labeled/README.md).  A span candidate is positive when it
 equals an annotated mention (``--label exact``), a quoted template when it and
 an annotated mention contain one another, the matching of
 ``policytag.evaluate.program_report``.  The held-out set (the adjudicated
-pg14/pg15) is never read here.
+pg16/pg17) is never read here.
 
 The thresholds are chosen by 5-fold cross-validation grouped by document:
 the most recall whose cross-validated precision is not below that of the matcher
