@@ -319,18 +319,24 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # nothing), pg03.adjudicated P 0.977 R 0.900, pg05 P 0.895 R 0.917, pg06 P 0.922 R 0.889, pg08 P 0.898
 # R 0.907, pg10.adjudicated P 0.920 R 0.946, pg12.adjudicated P 0.944 R 0.951, pg14.adjudicated P 0.926
 # R 0.965.
+#   pg16.adjudicated (the second held-out set of the session: 300 train-split paragraphs in no earlier batch,
+#   read in full by P27/P28 and again by P29/P30, the 47 disputed paragraphs decided by J07; 491 mentions;
+#   measured once, after every change above): P 0.859 R 0.796, exact P 0.753 R 0.695 (learned=False:
+#   P 0.856 R 0.782; patterns=False too: P 0.874 R 0.754).  Each reading against it: P 0.979 / 0.996,
+#   R 0.951 / 0.943.  By source: gazetteer 420 found, precision 0.87; templates 20, 0.60; learned 13, 0.77.
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.86, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
                "pg03.adjudicated.jsonl": (0.96, 0.88), "pg06?.*.jsonl": (0.91, 0.85),
                "pg08?.*.jsonl": (0.89, 0.88), "pg10.adjudicated.jsonl": (0.89, 0.91),
-               "pg12.adjudicated.jsonl": (0.90, 0.93), "pg14.adjudicated.jsonl": (0.90, 0.94)}
+               "pg12.adjudicated.jsonl": (0.90, 0.93), "pg14.adjudicated.jsonl": (0.90, 0.94),
+               "pg16.adjudicated.jsonl": (0.84, 0.78)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.84, 0.79), "pg08?.*.jsonl": (0.81, 0.80),
                 "pg10.adjudicated.jsonl": (0.80, 0.82), "pg12.adjudicated.jsonl": (0.81, 0.83),
-                "pg14.adjudicated.jsonl": (0.84, 0.87)}
+                "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.73, 0.67)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.88, 0.79), "pg08?.*.jsonl": (0.86, 0.83),
                "pg10.adjudicated.jsonl": (0.87, 0.89), "pg12.adjudicated.jsonl": (0.88, 0.87),
-               "pg14.adjudicated.jsonl": (0.90, 0.92)}
+               "pg14.adjudicated.jsonl": (0.90, 0.92), "pg16.adjudicated.jsonl": (0.84, 0.76)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -451,9 +457,8 @@ def _agreement(primary_pattern: str, second_pattern: str) -> tuple:
 def test_program_gold_standard_agreement_between_annotators():
     """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, pg05: every
     pg03 paragraph, pg07: every fifth pg06 paragraph, pg09: every fifth pg08 paragraph,
-    pg11: every pg10 paragraph, pg13: every pg12 paragraph, pg15: every pg14 paragraph, read again
-    independently (the figures
-    stated in labeled/README.md)."""
+    pg11: every pg10 paragraph, pg13: every pg12 paragraph, pg15: every pg14 paragraph, pg17: every pg16
+    paragraph, read again independently (the figures stated in labeled/README.md)."""
     assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
     assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
     # pg05: all 300 pg03 paragraphs read again (P07, P08)
@@ -468,6 +473,8 @@ def test_program_gold_standard_agreement_between_annotators():
     assert _agreement("pg12?.*.jsonl", "pg13?.*.jsonl") == (300, 429, 444, 0.943)
     # pg15: all 300 pg14 paragraphs read again (P25, P26); the disputes went to J06 (adj06)
     assert _agreement("pg14?.*.jsonl", "pg15?.*.jsonl") == (300, 420, 403, 0.921)
+    # pg17: all 300 pg16 paragraphs read again (P29, P30); the disputes went to J07 (adj07)
+    assert _agreement("pg16?.*.jsonl", "pg17?.*.jsonl") == (300, 477, 466, 0.934)
 
 
 def test_concepts_are_reported_only_on_request():
