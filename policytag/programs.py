@@ -261,7 +261,7 @@ _NUMBERED_QUOTED = re.compile(
 # Quoted numbered phrases that are not programs: streaks of records ("18连增",
 # "二十二连丰") and spans of time ("15分钟", "一刻钟" service circles) ...
 _NOT_A_PROGRAM = re.compile(
-    rf"(?:[{_CN_NUM}]+|\d+)(?:连[增丰升涨冠胜降优A]|分钟|小时|刻钟|秒)$"
+    rf"(?:[{_CN_NUM}]+|\d+)(?:连[增丰升涨冠胜降优好A]|分钟|小时|刻钟|秒)$"
     # ... and policy documents of measures, which the guide treats like regulations
     # (出台“40条”, “十条”措施), and political consensus formulas (“九二共识”, a principle)
     rf"|(?:[{_CN_NUM}]+|\d+)条$|.*共识$"
@@ -288,9 +288,10 @@ _CLASS_NOUN_AFTER = re.compile(
 # ... and a few fixed phrases that are never a program: the numbered name of a political
 # clique; the formulas of Taiwan's separation that the reports reject, also where they
 # stand in a list after the verb (反对“两个中国”、“一中一台”或“一国两府”); idioms of
-# manner (“一刀切”, “一盘棋”); the three kinds of collective assets (农村集体“三资”).
+# manner (“一刀切”, “一盘棋”, “一揽子”); the three kinds of collective assets (农村集体“三资”)
+# and the label of a policy area (“三医”, like 三农; adj06, adj07).
 _NOT_A_PROGRAM_NAMES = frozenset({"四人帮", "两个中国", "一中一台", "一国两府", "一刀切", "一盘棋",
-                                  "三资"})
+                                  "一揽子", "三资", "三医"})
 # ... and, for labels the gazetteer does not know, a count label that sums up the list
 # just before it (算力、数据、人工智能、电子信息“四大产业”) or names the parts of a
 # program named just before it (攻坚行动“七大工程”, 攻坚“七个专项行动”): the guide

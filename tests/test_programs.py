@@ -500,6 +500,8 @@ def test_concepts_are_reported_only_on_request():
     "事故起数和死亡人数实现“双下降”",
     "出口规模、质量、效益“三提升”",
     "绩效考核连续“七连A”",
+    "考核评估实现“五连好”",
+    "促进“三医”协同发展，实施稳就业“一揽子”政策",
     "批判了所谓“两个估计”",
     # the formulas the reports reject, also as later items of the rejected list
     "坚决反对任何形式的“两个中国”、“一中一台”或“一国两府”",
