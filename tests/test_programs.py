@@ -324,19 +324,26 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   measured once, after every change above): P 0.859 R 0.796, exact P 0.753 R 0.695 (learned=False:
 #   P 0.856 R 0.782; patterns=False too: P 0.874 R 0.754).  Each reading against it: P 0.979 / 0.996,
 #   R 0.951 / 0.943.  By source: gazetteer 420 found, precision 0.87; templates 20, 0.60; learned 13, 0.77.
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.86, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
-               "pg03.adjudicated.jsonl": (0.96, 0.88), "pg06?.*.jsonl": (0.91, 0.85),
-               "pg08?.*.jsonl": (0.89, 0.88), "pg10.adjudicated.jsonl": (0.89, 0.91),
-               "pg12.adjudicated.jsonl": (0.90, 0.93), "pg14.adjudicated.jsonl": (0.90, 0.94),
-               "pg16.adjudicated.jsonl": (0.84, 0.78)}
+# Third round (pg16.adjudicated studied): “九连好”, “三医”, “一揽子” not programs; the fifth precision review
+# (R17, R18; 13 concept: 五位一体, 四个全面 ...); G09's additions from the pg16 misses reviewed by R19 and R20
+# (74 forms; 5 concept entries reported: 全面深化改革, 智改数转, 港人治港 ...); the scorer retrained (CV P 0.892
+# R 0.901; without it P 0.891 R 0.889).  In-sample now: pg01 P 0.856 R 0.877, pg03.adjudicated P 0.967 R 0.898,
+# pg05 P 0.892 R 0.921, pg06 P 0.905 R 0.895, pg08 P 0.882 R 0.900, pg10.adjudicated P 0.906 R 0.951,
+# pg12.adjudicated P 0.928 R 0.937, pg14.adjudicated P 0.924 R 0.960, pg16.adjudicated P 0.918 R 0.947.  The
+# older sets lose precision as the guide's rulings add kinds their readers did not record.
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.83, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
+               "pg03.adjudicated.jsonl": (0.95, 0.88), "pg06?.*.jsonl": (0.88, 0.87),
+               "pg08?.*.jsonl": (0.86, 0.88), "pg10.adjudicated.jsonl": (0.88, 0.93),
+               "pg12.adjudicated.jsonl": (0.90, 0.91), "pg14.adjudicated.jsonl": (0.90, 0.94),
+               "pg16.adjudicated.jsonl": (0.90, 0.92)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.84, 0.79), "pg08?.*.jsonl": (0.81, 0.80),
-                "pg10.adjudicated.jsonl": (0.80, 0.82), "pg12.adjudicated.jsonl": (0.81, 0.83),
-                "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.73, 0.67)}
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.81, 0.81), "pg08?.*.jsonl": (0.78, 0.80),
+                "pg10.adjudicated.jsonl": (0.79, 0.83), "pg12.adjudicated.jsonl": (0.81, 0.81),
+                "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.80, 0.82)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.88, 0.79), "pg08?.*.jsonl": (0.86, 0.83),
-               "pg10.adjudicated.jsonl": (0.87, 0.89), "pg12.adjudicated.jsonl": (0.88, 0.87),
-               "pg14.adjudicated.jsonl": (0.90, 0.92), "pg16.adjudicated.jsonl": (0.84, 0.76)}
+FAST_FLOORS = {"pg06?.*.jsonl": (0.85, 0.81), "pg08?.*.jsonl": (0.84, 0.84),
+               "pg10.adjudicated.jsonl": (0.86, 0.91), "pg12.adjudicated.jsonl": (0.89, 0.86),
+               "pg14.adjudicated.jsonl": (0.89, 0.91), "pg16.adjudicated.jsonl": (0.88, 0.89)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
