@@ -331,19 +331,26 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # pg05 P 0.892 R 0.921, pg06 P 0.905 R 0.895, pg08 P 0.882 R 0.900, pg10.adjudicated P 0.906 R 0.951,
 # pg12.adjudicated P 0.928 R 0.937, pg14.adjudicated P 0.924 R 0.960, pg16.adjudicated P 0.918 R 0.947.  The
 # older sets lose precision as the guide's rulings add kinds their readers did not record.
+#   pg18.adjudicated (the third held-out set of the session: 300 train-split paragraphs in no earlier batch,
+#   read in full by P31/P32 and again by P33/P34, the 42 disputed paragraphs decided by J08; 515 mentions;
+#   measured once, after every change above): P 0.863 R 0.808, exact P 0.789 R 0.726 (learned=False:
+#   P 0.857 R 0.784; patterns=False too: P 0.894 R 0.763).  Each reading against it: P 0.996 / 0.988,
+#   R 0.946 / 0.957.  By source: gazetteer 434 found, precision 0.89; templates 27, 0.33; learned 13, 0.92.
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.83, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
                "pg03.adjudicated.jsonl": (0.95, 0.88), "pg06?.*.jsonl": (0.88, 0.87),
                "pg08?.*.jsonl": (0.86, 0.88), "pg10.adjudicated.jsonl": (0.88, 0.93),
                "pg12.adjudicated.jsonl": (0.90, 0.91), "pg14.adjudicated.jsonl": (0.90, 0.94),
-               "pg16.adjudicated.jsonl": (0.90, 0.92)}
+               "pg16.adjudicated.jsonl": (0.90, 0.92), "pg18.adjudicated.jsonl": (0.84, 0.79)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.81, 0.81), "pg08?.*.jsonl": (0.78, 0.80),
                 "pg10.adjudicated.jsonl": (0.79, 0.83), "pg12.adjudicated.jsonl": (0.81, 0.81),
-                "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.80, 0.82)}
+                "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.80, 0.82),
+                "pg18.adjudicated.jsonl": (0.77, 0.70)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.85, 0.81), "pg08?.*.jsonl": (0.84, 0.84),
                "pg10.adjudicated.jsonl": (0.86, 0.91), "pg12.adjudicated.jsonl": (0.89, 0.86),
-               "pg14.adjudicated.jsonl": (0.89, 0.91), "pg16.adjudicated.jsonl": (0.88, 0.89)}
+               "pg14.adjudicated.jsonl": (0.89, 0.91), "pg16.adjudicated.jsonl": (0.88, 0.89),
+               "pg18.adjudicated.jsonl": (0.84, 0.76)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -465,7 +472,7 @@ def test_program_gold_standard_agreement_between_annotators():
     """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, pg05: every
     pg03 paragraph, pg07: every fifth pg06 paragraph, pg09: every fifth pg08 paragraph,
     pg11: every pg10 paragraph, pg13: every pg12 paragraph, pg15: every pg14 paragraph, pg17: every pg16
-    paragraph, read again independently (the figures stated in labeled/README.md)."""
+    paragraph, pg19: every pg18 paragraph, read again independently (the figures stated in labeled/README.md)."""
     assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
     assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
     # pg05: all 300 pg03 paragraphs read again (P07, P08)
@@ -482,6 +489,8 @@ def test_program_gold_standard_agreement_between_annotators():
     assert _agreement("pg14?.*.jsonl", "pg15?.*.jsonl") == (300, 420, 403, 0.921)
     # pg17: all 300 pg16 paragraphs read again (P29, P30); the disputes went to J07 (adj07)
     assert _agreement("pg16?.*.jsonl", "pg17?.*.jsonl") == (300, 477, 466, 0.934)
+    # pg19: all 300 pg18 paragraphs read again (P33, P34); the disputes went to J08 (adj08)
+    assert _agreement("pg18?.*.jsonl", "pg19?.*.jsonl") == (300, 489, 498, 0.947)
 
 
 def test_concepts_are_reported_only_on_request():
