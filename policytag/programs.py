@@ -334,6 +334,8 @@ def _is_part_or_sum_label(text: str, start: int, body: str) -> bool:
     if len(parts) < 2 or not all(_HAN.search(x) for x in parts[1:]):
         return False  # no list, or a list of quoted labels (“两个屏障”、“两个基地”)
     return len(parts) + (1 if _LIST_AND.match(parts[-1]) else 0) == n
+
+
 _SEP = "\x00"  # between paragraphs in find_in_paragraphs; no pattern crosses it
 
 
@@ -789,12 +791,13 @@ class ProgramMatcher:
                     continue
             found.append((m.start(), m.end(), name, body))
         for m in _finditer_near(_BIG_PROJECT, text, "大", 3, _CN_NUM):
-            if m.start() > 0 and text[m.start() - 1] == "“" and _is_part_or_sum_label(text, m.start() - 1, m.group(0)):
-                continue  # 攻坚行动“七大工程” (unless the gazetteer knows the name; checked below)
-            if (m.start() > 0 and text[m.start() - 1] == "等"
-                    and "、" in _LIST_CLAUSE.search(text, max(0, m.start() - 80), m.start()).group(0)
-                    and self._gaz.lookup(m.group(0)) is None):
-                continue  # A、B、C等六大行动: a count label summing up the list before it
+            before = text[m.start() - 1] if m.start() > 0 else ""
+            if before in ("“", "等") and self._gaz.lookup(m.group(0)) is None and (
+                    # 攻坚行动“七大工程”, or A、B、C“三大行动”: parts of a program, or a sum
+                    _is_part_or_sum_label(text, m.start() - 1, m.group(0)) if before == "“"
+                    # A、B、C等六大行动: a count label summing up the list before it
+                    else "、" in _LIST_CLAUSE.search(text, max(0, m.start() - 80), m.start()).group(0)):
+                continue
             found.append((m.start(), m.end(), m.group(0), None))
         if not found:
             return []
