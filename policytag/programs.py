@@ -268,12 +268,13 @@ _NOT_A_PROGRAM = re.compile(
 )
 # ... and, with no program word after the quote, outcomes reported as counts: 实现“双提升”,
 # 持续“双缩减” (but 实施“双提升”工程 is a program, and so is “双减”)
-_OUTCOME = re.compile(rf"[{_CN_NUM}]+(?:提升|提高|缩减|下降|降低|增长|减少|增加)$")
+_OUTCOME = re.compile(rf"[{_CN_NUM}]+个?(?:明显)?(?:提升|提高|缩减|下降|降低|增长|减少|增加|全覆盖|翻番)$")
 # ... and phrases the text criticises or rejects: 反对“一切向钱看”, 搞“两个中国”,
 # 切忌搞“一刀切”, 解决企业之间的“三角债”, “四风”问题 (the guide excludes criticised
 # phenomena).  Only for quoted templates with no program word after the quote.
 _CRITICISED_BEFORE = re.compile(
-    r"(?:反对|搞(?![好活])|切忌|防止|杜绝|克服|纠正|纠治|整治|摆脱|破解|清理|遏制|抵制|根治|解决|制造|鼓吹|所谓)"
+    r"(?:反对|搞(?![好活])|切忌|防止|杜绝|克服|纠正|纠(?=“)|纠治|整治|摆脱|破解|清理|遏制|抵制|根治|解决|制造|鼓吹|所谓"
+    r"|严打|打击)"
     r"[^，。；：“”\x00]{0,6}“$"
 )
 _CRITICISED_AFTER = re.compile(r"(?:问题|现象|困境|阴谋|倾向|顽疾|之风|歪风|论调)")
@@ -291,7 +292,13 @@ _CLASS_NOUN_AFTER = re.compile(
 # manner (“一刀切”, “一盘棋”, “一揽子”); the three kinds of collective assets (农村集体“三资”)
 # and the label of a policy area (“三医”, like 三农; adj06, adj07).
 _NOT_A_PROGRAM_NAMES = frozenset({"四人帮", "两个中国", "一中一台", "一国两府", "一刀切", "一盘棋",
-                                  "一揽子", "三资", "三医"})
+                                  "一揽子", "三资", "三医", "两个大局"})
+# ... and, for labels the gazetteer does not know, the numbered label of a spatial layout
+# or a set of facilities, which the guide treats as places (“一群三带”, “四纵三横”,
+# “三站一场”, “三区一村”; adj07), and a label ending in a class of things counted
+# (“十小项目”, “四类管线”, “六要素”, “两个10亿元”).
+_LAYOUT = re.compile(rf"(?:(?:[{_CN_NUM}]{{1,2}}|\d{{1,2}})[站场纵横圈带区村轴群核廊极片环翼线网]){{2,}}$")
+_CLASS_LABEL = re.compile(r".*(?:项目|管线|要素|能力|慢病|设施|资金|万元|亿元)$")
 # ... and, for labels the gazetteer does not know, a count label that sums up the list
 # just before it (算力、数据、人工智能、电子信息“四大产业”) or names the parts of a
 # program named just before it (攻坚行动“七大工程”, 攻坚“七个专项行动”): the guide
@@ -775,7 +782,7 @@ class ProgramMatcher:
             body = m.group("body")
             name = body + m.group("tail")
             if (not _HAN.search(name) or len(body) < 2 or _NOT_A_PROGRAM.match(body)
-                    or body in _NOT_A_PROGRAM_NAMES):
+                    or (body in _NOT_A_PROGRAM_NAMES and not m.group("tail"))):  # “两个大局”战略 is one
                 continue
             if not m.group("tail"):
                 if _OUTCOME.match(body):
@@ -818,7 +825,9 @@ class ProgramMatcher:
             prog = lookup(key)
             if prog is None and body is not None:  # “三区一中心”战略: the entry 三区一中心
                 prog = lookup(body)
-            if prog is None and body is not None and _is_part_or_sum_label(text, start, body):
+            if prog is None and body is not None and (
+                    _is_part_or_sum_label(text, start, body)
+                    or (not name[len(body):] and (_LAYOUT.match(body) or _CLASS_LABEL.match(body)))):
                 continue
             out.append((ss, min(ee, n_kept), key, prog, "pattern"))
         return out
