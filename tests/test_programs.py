@@ -336,21 +336,27 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   measured once, after every change above): P 0.863 R 0.808, exact P 0.789 R 0.726 (learned=False:
 #   P 0.857 R 0.784; patterns=False too: P 0.894 R 0.763).  Each reading against it: P 0.996 / 0.988,
 #   R 0.946 / 0.957.  By source: gazetteer 434 found, precision 0.89; templates 27, 0.33; learned 13, 0.92.
+# Fourth round (pg18.adjudicated studied): quoted spatial layouts, counted classes and outcomes are not
+# programs (adj07/adj08); G10's additions from the pg18 misses reviewed by R21 and R22 (79 forms; 爱国者治港,
+# 爱国者治澳 reported); the scorer retrained (CV P 0.887 R 0.909; without it P 0.887 R 0.894).  In-sample now:
+# pg01 P 0.850 R 0.879, pg03.adjudicated P 0.966 R 0.905, pg05 P 0.886 R 0.923, pg06 P 0.891 R 0.898, pg08
+# P 0.875 R 0.902, pg10.adjudicated P 0.902 R 0.951, pg12.adjudicated P 0.924 R 0.939, pg14.adjudicated
+# P 0.920 R 0.963, pg16.adjudicated P 0.906 R 0.947, pg18.adjudicated P 0.909 R 0.950.
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.83, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
                "pg03.adjudicated.jsonl": (0.95, 0.88), "pg06?.*.jsonl": (0.88, 0.87),
                "pg08?.*.jsonl": (0.86, 0.88), "pg10.adjudicated.jsonl": (0.88, 0.93),
                "pg12.adjudicated.jsonl": (0.90, 0.91), "pg14.adjudicated.jsonl": (0.90, 0.94),
-               "pg16.adjudicated.jsonl": (0.90, 0.92), "pg18.adjudicated.jsonl": (0.84, 0.79)}
+               "pg16.adjudicated.jsonl": (0.90, 0.92), "pg18.adjudicated.jsonl": (0.89, 0.93)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.81, 0.81), "pg08?.*.jsonl": (0.78, 0.80),
                 "pg10.adjudicated.jsonl": (0.79, 0.83), "pg12.adjudicated.jsonl": (0.81, 0.81),
                 "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.80, 0.82),
-                "pg18.adjudicated.jsonl": (0.77, 0.70)}
+                "pg18.adjudicated.jsonl": (0.82, 0.84)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.85, 0.81), "pg08?.*.jsonl": (0.84, 0.84),
                "pg10.adjudicated.jsonl": (0.86, 0.91), "pg12.adjudicated.jsonl": (0.89, 0.86),
                "pg14.adjudicated.jsonl": (0.89, 0.91), "pg16.adjudicated.jsonl": (0.88, 0.89),
-               "pg18.adjudicated.jsonl": (0.84, 0.76)}
+               "pg18.adjudicated.jsonl": (0.88, 0.90)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
