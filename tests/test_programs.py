@@ -342,21 +342,27 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # pg01 P 0.850 R 0.879, pg03.adjudicated P 0.966 R 0.905, pg05 P 0.886 R 0.923, pg06 P 0.891 R 0.898, pg08
 # P 0.875 R 0.902, pg10.adjudicated P 0.902 R 0.951, pg12.adjudicated P 0.924 R 0.939, pg14.adjudicated
 # P 0.920 R 0.963, pg16.adjudicated P 0.906 R 0.947, pg18.adjudicated P 0.909 R 0.950.
+#   pg20.adjudicated (the fourth held-out set of the session: 300 train-split paragraphs in no earlier batch,
+#   read in full by P35/P36 and again by P37/P38, the 24 disputed paragraphs decided by J09; 418 mentions;
+#   measured once, after every change above): P 0.885 R 0.837, exact P 0.783 R 0.734 (learned=False:
+#   P 0.880 R 0.811; patterns=False too: P 0.898 R 0.785).  Each reading against it: P 0.976 / 0.993,
+#   R 0.974 / 0.983.  By source: gazetteer 362 found, precision 0.90; templates 16, 0.62; learned 14, 0.86.
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.83, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
                "pg03.adjudicated.jsonl": (0.95, 0.88), "pg06?.*.jsonl": (0.88, 0.87),
                "pg08?.*.jsonl": (0.86, 0.88), "pg10.adjudicated.jsonl": (0.88, 0.93),
                "pg12.adjudicated.jsonl": (0.90, 0.91), "pg14.adjudicated.jsonl": (0.90, 0.94),
-               "pg16.adjudicated.jsonl": (0.90, 0.92), "pg18.adjudicated.jsonl": (0.89, 0.93)}
+               "pg16.adjudicated.jsonl": (0.90, 0.92), "pg18.adjudicated.jsonl": (0.89, 0.93),
+               "pg20.adjudicated.jsonl": (0.86, 0.81)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.81, 0.81), "pg08?.*.jsonl": (0.78, 0.80),
                 "pg10.adjudicated.jsonl": (0.79, 0.83), "pg12.adjudicated.jsonl": (0.81, 0.81),
                 "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.80, 0.82),
-                "pg18.adjudicated.jsonl": (0.82, 0.84)}
+                "pg18.adjudicated.jsonl": (0.82, 0.84), "pg20.adjudicated.jsonl": (0.76, 0.71)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.85, 0.81), "pg08?.*.jsonl": (0.84, 0.84),
                "pg10.adjudicated.jsonl": (0.86, 0.91), "pg12.adjudicated.jsonl": (0.89, 0.86),
                "pg14.adjudicated.jsonl": (0.89, 0.91), "pg16.adjudicated.jsonl": (0.88, 0.89),
-               "pg18.adjudicated.jsonl": (0.88, 0.90)}
+               "pg18.adjudicated.jsonl": (0.88, 0.90), "pg20.adjudicated.jsonl": (0.86, 0.79)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -478,7 +484,7 @@ def test_program_gold_standard_agreement_between_annotators():
     """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, pg05: every
     pg03 paragraph, pg07: every fifth pg06 paragraph, pg09: every fifth pg08 paragraph,
     pg11: every pg10 paragraph, pg13: every pg12 paragraph, pg15: every pg14 paragraph, pg17: every pg16
-    paragraph, pg19: every pg18 paragraph, read again independently (the figures stated in labeled/README.md)."""
+    paragraph, pg19: every pg18 paragraph, pg21: every pg20 paragraph, read again independently (the figures stated in labeled/README.md)."""
     assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
     assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
     # pg05: all 300 pg03 paragraphs read again (P07, P08)
@@ -497,6 +503,8 @@ def test_program_gold_standard_agreement_between_annotators():
     assert _agreement("pg16?.*.jsonl", "pg17?.*.jsonl") == (300, 477, 466, 0.934)
     # pg19: all 300 pg18 paragraphs read again (P33, P34); the disputes went to J08 (adj08)
     assert _agreement("pg18?.*.jsonl", "pg19?.*.jsonl") == (300, 489, 498, 0.947)
+    # pg21: all 300 pg20 paragraphs read again (P37, P38); the disputes went to J09 (adj09)
+    assert _agreement("pg20?.*.jsonl", "pg21?.*.jsonl") == (300, 417, 415, 0.963)
 
 
 def test_concepts_are_reported_only_on_request():
