@@ -268,7 +268,8 @@ _NOT_A_PROGRAM = re.compile(
 )
 # ... and, with no program word after the quote, outcomes reported as counts: 实现“双提升”,
 # 持续“双缩减” (but 实施“双提升”工程 is a program, and so is “双减”)
-_OUTCOME = re.compile(rf"[{_CN_NUM}]+个?(?:明显)?(?:提升|提高|缩减|下降|降低|增长|减少|增加|全覆盖|翻番)$")
+_OUTCOME = re.compile(rf"[{_CN_NUM}]+个?(?:明显)?(?:提升|提高|缩减|下降|降低|增长|减少|增加|全覆盖|翻番)$"
+                      rf"|(?:[{_CN_NUM}]+[降减增升]){{2,}}$")  # 火灾“一降三减”
 # ... and phrases the text criticises or rejects: 反对“一切向钱看”, 搞“两个中国”,
 # 切忌搞“一刀切”, 解决企业之间的“三角债”, “四风”问题 (the guide excludes criticised
 # phenomena).  Only for quoted templates with no program word after the quote.
@@ -280,19 +281,19 @@ _CRITICISED_BEFORE = re.compile(
 _CRITICISED_AFTER = re.compile(r"(?:问题|现象|困境|阴谋|倾向|顽疾|之风|歪风|论调)")
 # ... and numbered labels of a class of people, firms, industries or costs, not of a
 # program: “两院”院士, “三资”企业, “两高”行业/项目, “三公”消费/经费, “五险一金”缴费,
-# “双师型”教师, “三甲”医院; of a platform (“万卷府抵”服务平台); and of a principle or way of
+# “双师型”教师, “三甲”医院, “四上”单位, “六特”产业; of a platform (“万卷府抵”服务平台); and of a principle or way of
 # thinking: “六个坚持”(的)重大原则, “一盘棋”思想 (the guide records none of these) ...
 _CLASS_NOUN_AFTER = re.compile(
-    r"(?:院士|企业|行业|项目|教师|人员|干部|消费|经费|缴费|费用|医院|学校|(?:服务)?平台"
+    r"(?:院士|企业|行业|产业|单位|项目|教师|人员|干部|消费|经费|缴费|费用|医院|学校|(?:服务)?平台"
     r"|的?(?:重大|重要|基本|根本)原则|思想|意识|规律|理念|精神)"
 )
 # ... and a few fixed phrases that are never a program: the numbered name of a political
 # clique; the formulas of Taiwan's separation that the reports reject, also where they
 # stand in a list after the verb (反对“两个中国”、“一中一台”或“一国两府”); idioms of
-# manner (“一刀切”, “一盘棋”, “一揽子”); the three kinds of collective assets (农村集体“三资”)
-# and the label of a policy area (“三医”, like 三农; adj06, adj07).
+# manner (“一刀切”, “一盘棋”, “一揽子”, “四梁八柱”); kinds of assets and payments (农村集体“三资”,
+# “五险一金”); and the label of a policy area (“三医”, like 三农; adj06, adj07).
 _NOT_A_PROGRAM_NAMES = frozenset({"四人帮", "两个中国", "一中一台", "一国两府", "一刀切", "一盘棋",
-                                  "一揽子", "三资", "三医", "两个大局"})
+                                  "一揽子", "三资", "三医", "两个大局", "五险一金", "四梁八柱"})
 # ... and, for labels the gazetteer does not know, the numbered label of a spatial layout
 # or a set of facilities, which the guide treats as places (“一群三带”, “四纵三横”,
 # “三站一场”, “三区一村”; adj07), and a label ending in a class of things counted

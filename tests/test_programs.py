@@ -539,6 +539,7 @@ def test_concepts_are_reported_only_on_request():
     "实现“四个明显下降”和“三个全覆盖”",
     "严厉打击“三股势力”，持续纠“四风”",
     "胸怀“两个大局”",
+    "“四上”单位稳步增长，“六特”产业壮大，火灾实现“一降三减”，降低“五险一金”缴费比例",
     "批判了所谓“两个估计”",
     # the formulas the reports reject, also as later items of the rejected list
     "坚决反对任何形式的“两个中国”、“一中一台”或“一国两府”",
@@ -580,6 +581,7 @@ def test_a_label_for_the_parts_of_a_program_is_not_a_program(matcher):
     ("防范化解重大风险、精准脱贫、污染防治三大攻坚战", "三大攻坚战"),  # no 等: the program's own name
     ("贯彻“两个大局”战略", "两个大局战略"),  # a program word after the quote
     ("推进“两区”建设", "两区"),  # one place word: not a layout
+    ("落实“双减”政策", "双减"),  # one count and a verb: a program, not an outcome
     ("化解矛盾纠纷“五个一”机制", "五个一"),  # 纠纷 is not 纠“…”
 ])
 def test_quoted_programs_still_found(text, name):
