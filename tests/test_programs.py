@@ -356,22 +356,30 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # R 0.898, pg08 P 0.871 R 0.900, pg10.adjudicated P 0.897 R 0.953, pg12.adjudicated P 0.917 R 0.946,
 # pg14.adjudicated P 0.911 R 0.960, pg16.adjudicated P 0.908 R 0.947, pg18.adjudicated P 0.923 R 0.950,
 # pg20.adjudicated P 0.935 R 0.969.
+#   pg22.adjudicated (the fifth held-out set of the session: 300 train-split paragraphs in no earlier batch,
+#   read in full by P39/P40 and again by P41/P42, the 34 disputed paragraphs decided by J10; 443 mentions;
+#   measured once, after every change above): P 0.868 R 0.822, exact P 0.775 R 0.736 (learned=False:
+#   P 0.861 R 0.801; patterns=False too: P 0.891 R 0.779).  Each reading against it: P 0.982 / 0.993,
+#   R 0.968 / 0.957.  By source: gazetteer 388 found, precision 0.89; templates 20, 0.35; learned 10, 1.00.
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.82, 0.85), "pg03?.*.jsonl": (0.83, 0.90), "pg05?.*.jsonl": (0.87, 0.90),
                "pg03.adjudicated.jsonl": (0.94, 0.88), "pg06?.*.jsonl": (0.86, 0.87),
                "pg08?.*.jsonl": (0.85, 0.88), "pg10.adjudicated.jsonl": (0.88, 0.93),
                "pg12.adjudicated.jsonl": (0.90, 0.91), "pg14.adjudicated.jsonl": (0.90, 0.94),
                "pg16.adjudicated.jsonl": (0.90, 0.92), "pg18.adjudicated.jsonl": (0.89, 0.93),
-               "pg20.adjudicated.jsonl": (0.91, 0.94)}
+               "pg20.adjudicated.jsonl": (0.91, 0.94),
+               "pg22.adjudicated.jsonl": (0.85, 0.80)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.80, 0.81), "pg08?.*.jsonl": (0.78, 0.80),
                 "pg10.adjudicated.jsonl": (0.79, 0.83), "pg12.adjudicated.jsonl": (0.81, 0.81),
                 "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.80, 0.82),
-                "pg18.adjudicated.jsonl": (0.82, 0.84), "pg20.adjudicated.jsonl": (0.81, 0.83)}
+                "pg18.adjudicated.jsonl": (0.82, 0.84), "pg20.adjudicated.jsonl": (0.81, 0.83),
+                "pg22.adjudicated.jsonl": (0.75, 0.71)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.83, 0.81), "pg08?.*.jsonl": (0.84, 0.84),
                "pg10.adjudicated.jsonl": (0.86, 0.91), "pg12.adjudicated.jsonl": (0.89, 0.86),
                "pg14.adjudicated.jsonl": (0.89, 0.91), "pg16.adjudicated.jsonl": (0.88, 0.89),
-               "pg18.adjudicated.jsonl": (0.88, 0.90), "pg20.adjudicated.jsonl": (0.90, 0.91)}
+               "pg18.adjudicated.jsonl": (0.88, 0.90), "pg20.adjudicated.jsonl": (0.90, 0.91),
+               "pg22.adjudicated.jsonl": (0.84, 0.78)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -493,7 +501,8 @@ def test_program_gold_standard_agreement_between_annotators():
     """pg02: every sixth pg01 paragraph, pg04: every fifth pg03 paragraph, pg05: every
     pg03 paragraph, pg07: every fifth pg06 paragraph, pg09: every fifth pg08 paragraph,
     pg11: every pg10 paragraph, pg13: every pg12 paragraph, pg15: every pg14 paragraph, pg17: every pg16
-    paragraph, pg19: every pg18 paragraph, pg21: every pg20 paragraph, read again independently (the figures stated in labeled/README.md)."""
+    paragraph, pg19: every pg18 paragraph, pg21: every pg20 paragraph, pg23: every pg22 paragraph,
+    read again independently (the figures stated in labeled/README.md)."""
     assert _agreement("pg01?.*.jsonl", "pg02.*.jsonl") == (59, 80, 93, 0.873)
     assert _agreement("pg03?.*.jsonl", "pg04.*.jsonl") == (60, 109, 109, 0.927)
     # pg05: all 300 pg03 paragraphs read again (P07, P08)
@@ -514,6 +523,8 @@ def test_program_gold_standard_agreement_between_annotators():
     assert _agreement("pg18?.*.jsonl", "pg19?.*.jsonl") == (300, 489, 498, 0.947)
     # pg21: all 300 pg20 paragraphs read again (P37, P38); the disputes went to J09 (adj09)
     assert _agreement("pg20?.*.jsonl", "pg21?.*.jsonl") == (300, 417, 415, 0.963)
+    # pg23: all 300 pg22 paragraphs read again (P41, P42); the disputes went to J10 (adj10)
+    assert _agreement("pg22?.*.jsonl", "pg23?.*.jsonl") == (300, 437, 422, 0.956)
 
 
 def test_concepts_are_reported_only_on_request():
