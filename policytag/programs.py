@@ -324,6 +324,11 @@ def _count(numeral: str) -> Optional[int]:
     return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
 
 
+def _clause_before(text: str, pos: int) -> str:
+    """The text before ``pos`` back to the last clause mark or quote (at most 80 characters)."""
+    return _LIST_CLAUSE.search(text, max(0, pos - 80), pos).group(0)
+
+
 def _is_part_or_sum_label(text: str, start: int, body: str) -> bool:
     """Whether the quoted count label ``body`` at ``start`` (the opening quote) names
     the parts of the program just before it or sums up the list just before it."""
@@ -337,8 +342,7 @@ def _is_part_or_sum_label(text: str, start: int, body: str) -> bool:
         return False
     if "一批" in body:  # “四个一批”: the name of a way of sorting projects, not a sum
         return False
-    clause = _LIST_CLAUSE.search(text, max(0, start - 80), start).group(0)
-    parts = clause.split("、")
+    parts = _clause_before(text, start).split("、")
     if len(parts) < 2 or not all(_HAN.search(x) for x in parts[1:]):
         return False  # no list, or a list of quoted labels (“两个屏障”、“两个基地”)
     return len(parts) + (1 if _LIST_AND.match(parts[-1]) else 0) == n
@@ -804,7 +808,7 @@ class ProgramMatcher:
                     # 攻坚行动“七大工程”, or A、B、C“三大行动”: parts of a program, or a sum
                     _is_part_or_sum_label(text, m.start() - 1, m.group(0)) if before == "“"
                     # A、B、C等六大行动: a count label summing up the list before it
-                    else "、" in _LIST_CLAUSE.search(text, max(0, m.start() - 80), m.start()).group(0)):
+                    else "、" in _clause_before(text, m.start())):
                 continue
             found.append((m.start(), m.end(), m.group(0), None))
         if not found:
