@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from policytag.corpus import InputError, iter_json_lines  # noqa: E402
 from policytag.programs import _programs_from_toml, _surface_key  # noqa: E402
 
 GAZ = ROOT / "policytag" / "data" / "programs.toml"
@@ -127,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("changes", type=Path)
     ap.add_argument("--dry-run", action="store_true", help="check the result, do not write it")
     args = ap.parse_args(argv)
-    changes = [json.loads(line) for line in args.changes.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:  # a bad line is named by file and line number
+        changes = [c for _, c in iter_json_lines(args.changes)]
+    except InputError as exc:
+        raise SystemExit(str(exc)) from None
     new = apply(GAZ.read_text(encoding="utf-8"), changes)
     entries = _programs_from_toml(new, str(GAZ))  # the loader's checks, before anything is written
     owner: dict[str, str] = {}
