@@ -84,9 +84,13 @@ def apply(text: str, changes: list[dict]) -> str:
     index = {e["name"]: i for i, e in enumerate(entries)}
     dropped: set[int] = set()
     appended: list[str] = []
+    added: set[str] = set()
     for n, c in enumerate(changes, 1):
         op = c["op"]
         if op == "add":
+            if c["entry"] in index or c["entry"] in added:  # e.g. a changes file applied twice
+                raise SystemExit(f"change {n}: an entry named {c['entry']!r} is already in {GAZ}")
+            added.add(c["entry"])
             e = {k: c[k] for k in ("aliases", "category", "level", "region", "themes", "seen_in")}
             e["name"] = c["entry"]
             if c.get("section"):

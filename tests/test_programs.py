@@ -739,6 +739,9 @@ def test_gazetteer_edits_keep_the_file_and_apply_reviewed_changes(tmp_path):
     assert g["测试专项行动"].aliases == ("测试行动",) and g.lookup("测试行动").name == "测试专项行动"
     with pytest.raises(SystemExit, match="no entry named '不存在的工程'"):
         edit.apply(text, [{"op": "drop", "entry": "不存在的工程"}])
+    with pytest.raises(SystemExit, match="an entry named '五水共治' is already in"):
+        edit.apply(text, [{"op": "add", "entry": "五水共治", "aliases": [], "category": "campaign",
+                           "level": "provincial", "region": "浙江省", "themes": [], "seen_in": []}])
     # the command checks the result before writing: a form taken by two entries is named
     clash = tmp_path / "clash.jsonl"
     clash.write_text('{"op": "add_forms", "entry": "五水共治", "forms": ["八八战略"]}\n', encoding="utf-8")
