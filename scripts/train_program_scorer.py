@@ -22,7 +22,9 @@ the most recall whose cross-validated precision is not below that of the matcher
 without the scorer, both as ``program_report`` counts it (a found name and an
 annotated one contain one another) and for exact names (equal surface forms).
 The figures printed are end-to-end precision and recall of the matcher, on
-paragraphs of documents the fold's model never saw.
+paragraphs of documents the fold's model never saw.  The template threshold is
+fixed (``--pattern-threshold``, 0.9 since the eighth session): cross-validation
+only chooses the span threshold, see the option's help for why.
 """
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ STUDIED = ("raw/pg01a.*.jsonl", "raw/pg01b.*.jsonl", "pg03.adjudicated.jsonl",
            "pg16.adjudicated.jsonl", "pg18.adjudicated.jsonl", "pg20.adjudicated.jsonl", "pg22.adjudicated.jsonl")
 OUT = ROOT / "policytag" / "data" / "program_scorer.json"
 SPAN_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-PATTERN_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
+PATTERN_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 log = logging.getLogger("train_program_scorer")
 
 
@@ -161,6 +163,13 @@ def main(argv=None) -> int:  # noqa: ANN001
     ap.add_argument("--label", choices=("exact", "contain"), default="exact",
                     help="when a name ending in a program word is a positive example: equal to an annotated "
                          "mention (default), or either containing the other")
+    ap.add_argument("--pattern-threshold", type=float, default=0.9,
+                    help="keep an unknown quoted template only at this probability or more (default 0.9; "
+                         "a value of the grid, or -1 to let cross-validation choose).  Cross-validation "
+                         "cannot see that the template rules were written from the studied sets: there the "
+                         "templates are nearly all right, held out they were not (0.33-0.62 on pg14-pg22). "
+                         "Left out one studied set at a time (pg12-pg22, the scorer trained on the others), "
+                         "templates scoring 0.9 or more were 27 of 27 right, those from 0.5 to 0.9 36 of 65")
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -173,8 +182,11 @@ def main(argv=None) -> int:  # noqa: ANN001
     p0, r0 = pr(cv["base"])
     e0 = pr(cv["base"], exact=True)
     log.info("cross-validated, without the scorer: P %.3f R %.3f (exact names: P %.3f R %.3f)", p0, r0, *e0)
+    fixed = args.pattern_threshold if args.pattern_threshold >= 0 else None
+    if fixed is not None and fixed not in PATTERN_GRID:
+        ap.error(f"--pattern-threshold {fixed} is not in the grid {PATTERN_GRID}")
     ok = [(pr(v)[1], pr(v)[0], k) for k, v in cv["grid"].items()
-          if pr(v)[0] >= p0 and pr(v, exact=True)[0] >= e0[0]]
+          if pr(v)[0] >= p0 and pr(v, exact=True)[0] >= e0[0] and (fixed is None or k[1] == fixed)]
     for (s, p), v in sorted(cv["grid"].items()):
         log.info("  span >= %.2f, pattern >= %.2f: P %.3f R %.3f (exact: P %.3f R %.3f)", s, p, *pr(v), *pr(v, exact=True))
     if not ok:
