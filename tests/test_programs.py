@@ -385,24 +385,33 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # P 0.918 R 0.947, pg16.adjudicated P 0.924 R 0.949, pg18.adjudicated P 0.935 R 0.961, pg20.adjudicated P
 # 0.938 R 0.955, pg22.adjudicated P 0.915 R 0.876 (the older sets lose recall: their templates of 0.5-0.9
 # were right there, the rules having been written from them).
+#   pg24.adjudicated (the held-out set of the eighth session: 300 train-split paragraphs in no earlier
+#   batch, read in full by P43/P44 and again by P45/P46, the 28 disputed paragraphs decided by J11; 467
+#   mentions; measured once, after every change above): P 0.888 R 0.833, exact P 0.778 R 0.726
+#   (learned=False: P 0.875 R 0.812; patterns=False too: P 0.885 R 0.782).  Each reading against it:
+#   P 1.000 / 0.991, R 0.955 / 0.970.  By source: gazetteer 410 found, precision 0.89; templates 6, 1.00;
+#   learned 20, 0.90.
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.83, 0.84), "pg03.adjudicated.jsonl": (0.94, 0.85),
                "pg03?.*.jsonl": (0.83, 0.87), "pg05?.*.jsonl": (0.87, 0.88), "pg06?.*.jsonl": (0.87, 0.86),
                "pg08?.*.jsonl": (0.86, 0.87), "pg10.adjudicated.jsonl": (0.88, 0.91),
                "pg12.adjudicated.jsonl": (0.91, 0.91), "pg14.adjudicated.jsonl": (0.90, 0.93),
                "pg16.adjudicated.jsonl": (0.91, 0.93), "pg18.adjudicated.jsonl": (0.92, 0.95),
-               "pg20.adjudicated.jsonl": (0.92, 0.94), "pg22.adjudicated.jsonl": (0.90, 0.86)}
+               "pg20.adjudicated.jsonl": (0.92, 0.94), "pg22.adjudicated.jsonl": (0.90, 0.86),
+               "pg24.adjudicated.jsonl": (0.87, 0.82)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.80, 0.79), "pg08?.*.jsonl": (0.78, 0.79),
                 "pg10.adjudicated.jsonl": (0.79, 0.82), "pg12.adjudicated.jsonl": (0.81, 0.81),
                 "pg14.adjudicated.jsonl": (0.84, 0.86), "pg16.adjudicated.jsonl": (0.82, 0.83),
                 "pg18.adjudicated.jsonl": (0.85, 0.86), "pg20.adjudicated.jsonl": (0.82, 0.83),
-                "pg22.adjudicated.jsonl": (0.82, 0.79)}
+                "pg22.adjudicated.jsonl": (0.82, 0.79),
+                "pg24.adjudicated.jsonl": (0.76, 0.71)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.85, 0.83), "pg08?.*.jsonl": (0.84, 0.85),
                "pg10.adjudicated.jsonl": (0.87, 0.91), "pg12.adjudicated.jsonl": (0.90, 0.88),
                "pg14.adjudicated.jsonl": (0.90, 0.92), "pg16.adjudicated.jsonl": (0.90, 0.92),
                "pg18.adjudicated.jsonl": (0.91, 0.92), "pg20.adjudicated.jsonl": (0.92, 0.92),
-               "pg22.adjudicated.jsonl": (0.86, 0.81)}
+               "pg22.adjudicated.jsonl": (0.86, 0.81),
+               "pg24.adjudicated.jsonl": (0.86, 0.80)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -536,6 +545,7 @@ AGREEMENTS = [
     ("pg18?.*.jsonl", "pg19?.*.jsonl", (300, 489, 498, 0.947)),  # P33, P34; J08 (adj08)
     ("pg20?.*.jsonl", "pg21?.*.jsonl", (300, 417, 415, 0.963)),  # P37, P38; J09 (adj09)
     ("pg22?.*.jsonl", "pg23?.*.jsonl", (300, 437, 422, 0.956)),  # P41, P42; J10 (adj10)
+    ("pg24?.*.jsonl", "pg25?.*.jsonl", (300, 446, 453, 0.959)),  # P45, P46; J11 (adj11)
 ]
 
 
