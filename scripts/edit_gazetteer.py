@@ -6,6 +6,7 @@ Each line of ``changes.jsonl`` is one change, decided by a reviewer or curator
 and recorded in labeled/ (gazetteer_review.tsv, gazetteer_additions.tsv):
 
     {"op": "category", "entry": NAME, "category": "concept"}
+    {"op": "level", "entry": NAME, "level": "national", "region": "全国"}
     {"op": "drop", "entry": NAME}
     {"op": "remove_forms", "entry": NAME, "forms": [...]}   # a removed name gives way to the first alias
     {"op": "add_forms", "entry": NAME, "forms": [...], "seen_in": [...]}
@@ -106,6 +107,8 @@ def apply(text: str, changes: list[dict]) -> str:
             continue
         if op == "category":
             e["category"] = c["category"]
+        elif op == "level":
+            e["level"], e["region"] = c["level"], c["region"]
         elif op == "remove_forms":
             forms = [e["name"]] + e["aliases"]
             unknown = [f for f in c["forms"] if f not in forms]

@@ -765,6 +765,7 @@ def test_gazetteer_edits_keep_the_file_and_apply_reviewed_changes(tmp_path):
         {"op": "remove_forms", "entry": "最多跑一次", "forms": ["最多跑一次"]},  # the first alias becomes the name
         {"op": "add_forms", "entry": "八八战略", "forms": ["八八战略体系"], "seen_in": ["seed-000"]},
         {"op": "drop", "entry": "千万工程"},
+        {"op": "level", "entry": "八八战略", "level": "national", "region": "全国"},
         {"op": "add", "entry": "测试专项行动", "aliases": ["测试行动"], "category": "campaign", "level": "national",
          "region": "全国", "themes": ["governance"], "seen_in": [], "section": "--- test ---"},
     ])
@@ -775,6 +776,7 @@ def test_gazetteer_edits_keep_the_file_and_apply_reviewed_changes(tmp_path):
     assert g["五水共治"].category == "concept"
     assert "最多跑一次" not in g and g.lookup("最多跑一次") is None and "最多跑一次改革" in g
     assert g.lookup("八八战略体系").name == "八八战略"
+    assert (g["八八战略"].level, g["八八战略"].region) == ("national", "全国")
     assert "千万工程" not in g
     assert g["测试专项行动"].aliases == ("测试行动",) and g.lookup("测试行动").name == "测试专项行动"
     with pytest.raises(SystemExit, match="no entry named '不存在的工程'"):
