@@ -391,27 +391,33 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   (learned=False: P 0.875 R 0.812; patterns=False too: P 0.885 R 0.782).  Each reading against it:
 #   P 1.000 / 0.991, R 0.955 / 0.970.  By source: gazetteer 410 found, precision 0.89; templates 6, 1.00;
 #   learned 20, 0.90.
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.83, 0.84), "pg03.adjudicated.jsonl": (0.94, 0.85),
-               "pg03?.*.jsonl": (0.83, 0.87), "pg05?.*.jsonl": (0.87, 0.88), "pg06?.*.jsonl": (0.87, 0.86),
-               "pg08?.*.jsonl": (0.86, 0.87), "pg10.adjudicated.jsonl": (0.88, 0.91),
-               "pg12.adjudicated.jsonl": (0.91, 0.91), "pg14.adjudicated.jsonl": (0.90, 0.93),
-               "pg16.adjudicated.jsonl": (0.91, 0.93), "pg18.adjudicated.jsonl": (0.92, 0.95),
-               "pg20.adjudicated.jsonl": (0.92, 0.94), "pg22.adjudicated.jsonl": (0.90, 0.86),
-               "pg24.adjudicated.jsonl": (0.87, 0.82)}
+# Seventh round (eighth session, pg24.adjudicated studied): the gold vote again (17 of 22 strings made matchable:
+# 扩大内需, 一件事, 统一大市场 ...); G12's additions from the pg22/pg24 misses reviewed by R27 and R28 (91 forms kept;
+# 依法行政 per J10, 服务型政府 ...), then a third gold vote (医疗救助制度, 扩大企业自主权 to concept; 三保 added); the
+# scorer retrained (CV P 0.887 R 0.909; without it P 0.878 R 0.903).  The older sets lose precision where the new
+# entries follow rulings their readers did not have (依法行政: 23 unconfirmed reports, 17 of them in sets read
+# before J10).  In-sample now: pg01 P 0.825 R 0.858, pg03.adjudicated P 0.934 R 0.862, pg06 P 0.855 R 0.871, pg08
+# P 0.850 R 0.882, pg10 P 0.860 R 0.930, pg12 P 0.912 R 0.930, pg14 P 0.911 R 0.956, pg16 P 0.920 R 0.961, pg18
+# P 0.918 R 0.967, pg20 P 0.930 R 0.957, pg22 P 0.912 R 0.966, pg24 P 0.898 R 0.949 (all adjudicated from pg10).
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.92, 0.85),
+               "pg03?.*.jsonl": (0.81, 0.87), "pg05?.*.jsonl": (0.86, 0.88), "pg06?.*.jsonl": (0.84, 0.86),
+               "pg08?.*.jsonl": (0.83, 0.87), "pg10.adjudicated.jsonl": (0.84, 0.91),
+               "pg12.adjudicated.jsonl": (0.90, 0.92), "pg14.adjudicated.jsonl": (0.90, 0.94),
+               "pg16.adjudicated.jsonl": (0.90, 0.95), "pg18.adjudicated.jsonl": (0.90, 0.95),
+               "pg20.adjudicated.jsonl": (0.91, 0.94), "pg22.adjudicated.jsonl": (0.90, 0.95),
+               "pg24.adjudicated.jsonl": (0.88, 0.93)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.80, 0.79), "pg08?.*.jsonl": (0.78, 0.79),
-                "pg10.adjudicated.jsonl": (0.79, 0.82), "pg12.adjudicated.jsonl": (0.81, 0.81),
-                "pg14.adjudicated.jsonl": (0.84, 0.86), "pg16.adjudicated.jsonl": (0.82, 0.83),
-                "pg18.adjudicated.jsonl": (0.85, 0.86), "pg20.adjudicated.jsonl": (0.82, 0.83),
-                "pg22.adjudicated.jsonl": (0.82, 0.79),
-                "pg24.adjudicated.jsonl": (0.76, 0.71)}
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.77, 0.79), "pg08?.*.jsonl": (0.76, 0.79),
+                "pg10.adjudicated.jsonl": (0.76, 0.83), "pg12.adjudicated.jsonl": (0.80, 0.82),
+                "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.81, 0.85),
+                "pg18.adjudicated.jsonl": (0.84, 0.87), "pg20.adjudicated.jsonl": (0.83, 0.85),
+                "pg22.adjudicated.jsonl": (0.82, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.85, 0.83), "pg08?.*.jsonl": (0.84, 0.85),
-               "pg10.adjudicated.jsonl": (0.87, 0.91), "pg12.adjudicated.jsonl": (0.90, 0.88),
-               "pg14.adjudicated.jsonl": (0.90, 0.92), "pg16.adjudicated.jsonl": (0.90, 0.92),
-               "pg18.adjudicated.jsonl": (0.91, 0.92), "pg20.adjudicated.jsonl": (0.92, 0.92),
-               "pg22.adjudicated.jsonl": (0.86, 0.81),
-               "pg24.adjudicated.jsonl": (0.86, 0.80)}
+FAST_FLOORS = {"pg06?.*.jsonl": (0.82, 0.83), "pg08?.*.jsonl": (0.82, 0.85),
+               "pg10.adjudicated.jsonl": (0.84, 0.91), "pg12.adjudicated.jsonl": (0.88, 0.88),
+               "pg14.adjudicated.jsonl": (0.89, 0.93), "pg16.adjudicated.jsonl": (0.90, 0.93),
+               "pg18.adjudicated.jsonl": (0.89, 0.93), "pg20.adjudicated.jsonl": (0.91, 0.92),
+               "pg22.adjudicated.jsonl": (0.86, 0.90), "pg24.adjudicated.jsonl": (0.87, 0.90)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
