@@ -399,25 +399,35 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # before J10).  In-sample now: pg01 P 0.825 R 0.858, pg03.adjudicated P 0.934 R 0.862, pg06 P 0.855 R 0.871, pg08
 # P 0.850 R 0.882, pg10 P 0.860 R 0.930, pg12 P 0.912 R 0.930, pg14 P 0.911 R 0.956, pg16 P 0.920 R 0.961, pg18
 # P 0.918 R 0.967, pg20 P 0.930 R 0.957, pg22 P 0.912 R 0.966, pg24 P 0.898 R 0.949 (all adjudicated from pg10).
+#   pg26.adjudicated (the second held-out set of the eighth session: 300 train-split paragraphs in no earlier
+#   batch, read in full by P47/P48 and again by P49/P50, the 45 disputed paragraphs decided by J12; 497 mentions;
+#   measured once, after every change above): P 0.853 R 0.751, exact P 0.762 R 0.658 (learned=False: P 0.831
+#   R 0.716; patterns=False too: P 0.859 R 0.702).  Each reading against it: P 0.985 / 0.956, R 0.942 / 0.934;
+#   the readings agree at F1 0.929, the lowest since pg10.  By source: gazetteer 397 found, precision 0.86;
+#   templates 6, 0.83; learned 26, 0.77.  By part: provincial 2026 P 0.820 R 0.767 (262 mentions), national from
+#   1990 P 0.897 R 0.753 (182), national before 1990 P 0.897 R 0.660 (53: written-out 方针 items and campaigns).
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.92, 0.85),
                "pg03?.*.jsonl": (0.81, 0.87), "pg05?.*.jsonl": (0.86, 0.88), "pg06?.*.jsonl": (0.84, 0.86),
                "pg08?.*.jsonl": (0.83, 0.87), "pg10.adjudicated.jsonl": (0.84, 0.91),
                "pg12.adjudicated.jsonl": (0.90, 0.92), "pg14.adjudicated.jsonl": (0.90, 0.94),
                "pg16.adjudicated.jsonl": (0.90, 0.95), "pg18.adjudicated.jsonl": (0.90, 0.95),
                "pg20.adjudicated.jsonl": (0.91, 0.94), "pg22.adjudicated.jsonl": (0.90, 0.95),
-               "pg24.adjudicated.jsonl": (0.88, 0.93)}
+               "pg24.adjudicated.jsonl": (0.88, 0.93),
+               "pg26.adjudicated.jsonl": (0.84, 0.74)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.77, 0.79), "pg08?.*.jsonl": (0.76, 0.79),
                 "pg10.adjudicated.jsonl": (0.76, 0.83), "pg12.adjudicated.jsonl": (0.80, 0.82),
                 "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.81, 0.85),
                 "pg18.adjudicated.jsonl": (0.84, 0.87), "pg20.adjudicated.jsonl": (0.83, 0.85),
-                "pg22.adjudicated.jsonl": (0.82, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83)}
+                "pg22.adjudicated.jsonl": (0.82, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
+                "pg26.adjudicated.jsonl": (0.75, 0.64)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.82, 0.83), "pg08?.*.jsonl": (0.82, 0.85),
                "pg10.adjudicated.jsonl": (0.84, 0.91), "pg12.adjudicated.jsonl": (0.88, 0.88),
                "pg14.adjudicated.jsonl": (0.89, 0.93), "pg16.adjudicated.jsonl": (0.90, 0.93),
                "pg18.adjudicated.jsonl": (0.89, 0.93), "pg20.adjudicated.jsonl": (0.91, 0.92),
-               "pg22.adjudicated.jsonl": (0.86, 0.90), "pg24.adjudicated.jsonl": (0.87, 0.90)}
+               "pg22.adjudicated.jsonl": (0.86, 0.90), "pg24.adjudicated.jsonl": (0.87, 0.90),
+               "pg26.adjudicated.jsonl": (0.82, 0.70)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -552,6 +562,7 @@ AGREEMENTS = [
     ("pg20?.*.jsonl", "pg21?.*.jsonl", (300, 417, 415, 0.963)),  # P37, P38; J09 (adj09)
     ("pg22?.*.jsonl", "pg23?.*.jsonl", (300, 437, 422, 0.956)),  # P41, P42; J10 (adj10)
     ("pg24?.*.jsonl", "pg25?.*.jsonl", (300, 446, 453, 0.959)),  # P45, P46; J11 (adj11)
+    ("pg26?.*.jsonl", "pg27?.*.jsonl", (300, 475, 482, 0.929)),  # P49, P50; J12 (adj12)
 ]
 
 
