@@ -5,7 +5,8 @@
         # two readings differ, with both lists (for the adjudicator: labeled/GUIDE.md)
     python scripts/adjudicate_programs.py merge pg03 pg05 adj03
         # labeled/pg03.adjudicated.jsonl: the agreed readings plus the adjudicator's
-        # lists (labeled/raw/adj03.*.jsonl)
+        # lists (labeled/raw/adj03.*.jsonl), with any consistency corrections
+        # (labeled/raw/cons*.jsonl) applied
 
 Two readings of a paragraph agree when every mention of each is found in the
 other (the same name, or one containing the other, after removing quote marks:
@@ -76,9 +77,40 @@ def cmd_disputes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _corrections() -> dict:
+    """(doc, para) -> consistency corrections (labeled/raw/cons*.jsonl), in file order.
+
+    A consistency adjudicator read every occurrence of a name the gold had
+    treated both ways and ruled once for the name; each record says which
+    recorded strings of a paragraph go ("remove", exact strings of the gold) and
+    which come ("add", substrings of the paragraph), with the adjudicator's id."""
+    out: dict = {}
+    for f in sorted((LABELED / "raw").glob("cons*.jsonl")):
+        for n, r in iter_json_lines(f):
+            out.setdefault((r["doc"], r["para"]), []).append((f"{f.name}:{n}", r))
+    return out
+
+
+def _apply_corrections(rec: dict, fixes: list) -> dict:
+    programs = list(rec["programs"])
+    by = []
+    for where, c in fixes:
+        if c["hash"] != rec["hash"]:
+            raise SystemExit(f"{where}: correction for {(rec['doc'], rec['para'])} names another paragraph text (hash)")
+        missing = [x for x in c.get("remove", []) if x not in programs]
+        if missing:
+            raise SystemExit(f"{where}: {missing} are not recorded for {(rec['doc'], rec['para'])}")
+        programs = [x for x in programs if x not in c.get("remove", [])]
+        programs += [x for x in c.get("add", []) if x not in programs]
+        by.append(c["annotator"])
+    return {**rec, "programs": programs, "corrected_by": by}
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     pairs = _pairs(args.first, args.second)
     adj = _load(args.name)
+    fixes = _corrections()
+    n_fixed = 0
     out = LABELED / f"{args.first}.adjudicated.jsonl"
     n_adj = 0
     with open(out, "w", encoding="utf-8") as fh:
@@ -94,8 +126,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
                 rec = {"doc": doc, "para": para, "hash": ra["hash"], "programs": r["programs"],
                        "source": "adjudicated", "readers": readers, "adjudicator": r["annotator"]}
                 n_adj += 1
+            if (doc, para) in fixes:
+                rec = _apply_corrections(rec, fixes[(doc, para)])
+                n_fixed += 1
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    print(f"{len(pairs)} paragraphs ({n_adj} adjudicated) -> {out}")
+    print(f"{len(pairs)} paragraphs ({n_adj} adjudicated, {n_fixed} corrected for consistency) -> {out}")
     return 0
 
 

@@ -806,3 +806,24 @@ def test_gazetteer_edits_keep_the_file_and_apply_reviewed_changes(tmp_path):
     clash.write_text('{"op": "add_forms", "entry": "五水共治", "forms": ["八八战略"]}\n', encoding="utf-8")
     with pytest.raises(SystemExit, match="'八八战略' would belong to '八八战略' and '五水共治'"):
         edit.main([str(clash), "--dry-run"])
+
+
+def test_consistency_corrections_apply_to_the_merged_gold():
+    """scripts/adjudicate_programs.py: a consistency correction removes recorded strings
+    and adds new ones, naming its adjudicator; a wrong paragraph or an unrecorded string stops it."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "adjudicate_programs.py"
+    spec = importlib.util.spec_from_file_location("adjudicate_programs", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    rec = {"doc": "d", "para": 1, "hash": "h", "programs": ["法治政府", "依法行政"]}
+    fix = {"hash": "h", "remove": ["依法行政"], "add": ["服务型政府"], "annotator": "J13"}
+    out = mod._apply_corrections(rec, [("cons01.J13.jsonl:1", fix)])
+    assert out["programs"] == ["法治政府", "服务型政府"] and out["corrected_by"] == ["J13"]
+    assert rec["programs"] == ["法治政府", "依法行政"]  # the input is not changed
+    with pytest.raises(SystemExit, match="another paragraph text"):
+        mod._apply_corrections(rec, [("x:1", {**fix, "hash": "other"})])
+    with pytest.raises(SystemExit, match="are not recorded"):
+        mod._apply_corrections(rec, [("x:1", {**fix, "remove": ["扩大内需"]})])
