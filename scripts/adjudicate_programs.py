@@ -6,7 +6,7 @@
     python scripts/adjudicate_programs.py merge pg03 pg05 adj03
         # labeled/pg03.adjudicated.jsonl: the agreed readings plus the adjudicator's
         # lists (labeled/raw/adj03.*.jsonl), with any consistency corrections
-        # (labeled/raw/cons*.jsonl) applied
+        # (labeled/raw/cons01.*.jsonl, cons02 ...) applied
 
 Two readings of a paragraph agree when every mention of each is found in the
 other (the same name, or one containing the other, after removing quote marks:
@@ -78,14 +78,14 @@ def cmd_disputes(args: argparse.Namespace) -> int:
 
 
 def _corrections() -> dict:
-    """(doc, para) -> consistency corrections (labeled/raw/cons*.jsonl), in file order.
+    """(doc, para) -> consistency corrections (labeled/raw/cons01.*.jsonl ...), in file order.
 
     A consistency adjudicator read every occurrence of a name the gold had
     treated both ways and ruled once for the name; each record says which
     recorded strings of a paragraph go ("remove", exact strings of the gold) and
     which come ("add", substrings of the paragraph), with the adjudicator's id."""
     out: dict = {}
-    for f in sorted((LABELED / "raw").glob("cons*.jsonl")):
+    for f in sorted((LABELED / "raw").glob("cons[0-9]*.jsonl")):
         for n, r in iter_json_lines(f):
             out.setdefault((r["doc"], r["para"]), []).append((f"{f.name}:{n}", r))
     return out
