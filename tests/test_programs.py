@@ -407,28 +407,35 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   the readings agree at F1 0.929, the lowest since pg10.  By source: gazetteer 397 found, precision 0.86;
 #   templates 6, 0.83; learned 26, 0.77.  By part: provincial 2026 P 0.820 R 0.767 (262 mentions), national from
 #   1990 P 0.897 R 0.753 (182), national before 1990 P 0.897 R 0.660 (53: written-out 方针 items and campaigns).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.92, 0.85),
-               "pg03?.*.jsonl": (0.81, 0.87), "pg05?.*.jsonl": (0.86, 0.88), "pg06?.*.jsonl": (0.84, 0.86),
-               "pg08?.*.jsonl": (0.83, 0.87), "pg10.adjudicated.jsonl": (0.84, 0.91),
-               "pg12.adjudicated.jsonl": (0.90, 0.92), "pg14.adjudicated.jsonl": (0.90, 0.94),
-               "pg16.adjudicated.jsonl": (0.90, 0.95), "pg18.adjudicated.jsonl": (0.90, 0.95),
-               "pg20.adjudicated.jsonl": (0.91, 0.94), "pg22.adjudicated.jsonl": (0.90, 0.95),
-               "pg24.adjudicated.jsonl": (0.88, 0.93),
-               "pg26.adjudicated.jsonl": (0.84, 0.74)}
+# Eighth round (pg26.adjudicated studied): a consistency adjudication of the studied gold (J13, J14: 41 names read in
+# all 422 occurrences, blind to how they had been recorded, one ruling each; 89 occurrences added, 26 removed, in 103
+# paragraphs; labeled/consistency01_rulings.tsv); the fourth gold vote (好房子, 依法治军方针 ... concept; 美丽乡村 ...
+# added); G13's additions from the pg26 misses reviewed by R29 and R30 (kappa 0.785; 94 forms kept, 3 concept, 20 not
+# added); the scorer retrained (CV P 0.894 R 0.912; without it P 0.885 R 0.904).  In-sample now (the adjudicated sets
+# with the corrections): pg01 P 0.822 R 0.860, pg03.adjudicated P 0.922 R 0.862, pg10 P 0.901 R 0.931,
+# pg12 P 0.941 R 0.935, pg14 P 0.925 R 0.957, pg16 P 0.936 R 0.964, pg18 P 0.929 R 0.964,
+# pg20 P 0.934 R 0.959, pg22 P 0.919 R 0.969, pg24 P 0.900 R 0.949, pg26 P 0.911 R 0.936.
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.91, 0.85),
+               "pg03?.*.jsonl": (0.80, 0.87), "pg05?.*.jsonl": (0.84, 0.88), "pg06?.*.jsonl": (0.83, 0.85),
+               "pg08?.*.jsonl": (0.82, 0.87), "pg10.adjudicated.jsonl": (0.89, 0.92),
+               "pg12.adjudicated.jsonl": (0.93, 0.92), "pg14.adjudicated.jsonl": (0.91, 0.94),
+               "pg16.adjudicated.jsonl": (0.92, 0.95), "pg18.adjudicated.jsonl": (0.91, 0.95),
+               "pg20.adjudicated.jsonl": (0.92, 0.94), "pg22.adjudicated.jsonl": (0.90, 0.95),
+               "pg24.adjudicated.jsonl": (0.89, 0.93), "pg26.adjudicated.jsonl": (0.90, 0.92)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.77, 0.79), "pg08?.*.jsonl": (0.76, 0.79),
-                "pg10.adjudicated.jsonl": (0.76, 0.83), "pg12.adjudicated.jsonl": (0.80, 0.82),
-                "pg14.adjudicated.jsonl": (0.84, 0.87), "pg16.adjudicated.jsonl": (0.81, 0.85),
-                "pg18.adjudicated.jsonl": (0.84, 0.87), "pg20.adjudicated.jsonl": (0.83, 0.85),
-                "pg22.adjudicated.jsonl": (0.82, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
-                "pg26.adjudicated.jsonl": (0.75, 0.64)}
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.76, 0.79), "pg08?.*.jsonl": (0.75, 0.79),
+                "pg10.adjudicated.jsonl": (0.80, 0.83), "pg12.adjudicated.jsonl": (0.83, 0.82),
+                "pg14.adjudicated.jsonl": (0.85, 0.88), "pg16.adjudicated.jsonl": (0.83, 0.85),
+                "pg18.adjudicated.jsonl": (0.85, 0.87), "pg20.adjudicated.jsonl": (0.83, 0.85),
+                "pg22.adjudicated.jsonl": (0.83, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
+                "pg26.adjudicated.jsonl": (0.83, 0.84)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.82, 0.83), "pg08?.*.jsonl": (0.82, 0.85),
-               "pg10.adjudicated.jsonl": (0.84, 0.91), "pg12.adjudicated.jsonl": (0.88, 0.88),
-               "pg14.adjudicated.jsonl": (0.89, 0.93), "pg16.adjudicated.jsonl": (0.90, 0.93),
-               "pg18.adjudicated.jsonl": (0.89, 0.93), "pg20.adjudicated.jsonl": (0.91, 0.92),
-               "pg22.adjudicated.jsonl": (0.86, 0.90), "pg24.adjudicated.jsonl": (0.87, 0.90),
-               "pg26.adjudicated.jsonl": (0.82, 0.70)}
+FAST_FLOORS = {"pg06?.*.jsonl": (0.81, 0.82), "pg08?.*.jsonl": (0.81, 0.85),
+               "pg10.adjudicated.jsonl": (0.88, 0.91), "pg12.adjudicated.jsonl": (0.91, 0.88),
+               "pg14.adjudicated.jsonl": (0.91, 0.93), "pg16.adjudicated.jsonl": (0.91, 0.93),
+               "pg18.adjudicated.jsonl": (0.91, 0.92), "pg20.adjudicated.jsonl": (0.91, 0.92),
+               "pg22.adjudicated.jsonl": (0.87, 0.91), "pg24.adjudicated.jsonl": (0.87, 0.90),
+               "pg26.adjudicated.jsonl": (0.87, 0.87)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
