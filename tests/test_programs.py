@@ -415,27 +415,38 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # with the corrections): pg01 P 0.822 R 0.860, pg03.adjudicated P 0.922 R 0.862, pg10 P 0.901 R 0.931,
 # pg12 P 0.941 R 0.935, pg14 P 0.925 R 0.957, pg16 P 0.936 R 0.964, pg18 P 0.929 R 0.964,
 # pg20 P 0.934 R 0.959, pg22 P 0.919 R 0.969, pg24 P 0.900 R 0.949, pg26 P 0.911 R 0.936.
+#   pg28.adjudicated (the third held-out set of the eighth session: 300 train-split paragraphs in no earlier
+#   batch, read in full by P51/P52 and again by P53/P54, the 30 disputed paragraphs decided by J15; 458 mentions;
+#   measured once, after every change above): P 0.883 R 0.729, exact P 0.771 R 0.633 (learned=False: P 0.860
+#   R 0.716; patterns=False too: P 0.880 R 0.692).  Each reading against it: P 0.995 / 0.991, R 0.943 / 0.978;
+#   the readings agree at F1 0.957.  By source: gazetteer 358 found, precision 0.88; templates 3 of 3; learned
+#   14, 0.93.  By part: provincial 2026 P 0.859 R 0.819 (254 mentions), national from 1990 P 0.948 R 0.659 (167),
+#   national before 1990 P 0.789 R 0.432 (37).  Most national misses are kinds the later rulings added: items of
+#   split 方针 (标本兼治, 惩防并举), reform targets (社会主义市场经济体制, J15), items of reform lists (农垦, 供销社).
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.91, 0.85),
                "pg03?.*.jsonl": (0.80, 0.87), "pg05?.*.jsonl": (0.84, 0.88), "pg06?.*.jsonl": (0.83, 0.85),
                "pg08?.*.jsonl": (0.82, 0.87), "pg10.adjudicated.jsonl": (0.89, 0.92),
                "pg12.adjudicated.jsonl": (0.93, 0.92), "pg14.adjudicated.jsonl": (0.91, 0.94),
                "pg16.adjudicated.jsonl": (0.92, 0.95), "pg18.adjudicated.jsonl": (0.91, 0.95),
                "pg20.adjudicated.jsonl": (0.92, 0.94), "pg22.adjudicated.jsonl": (0.90, 0.95),
-               "pg24.adjudicated.jsonl": (0.89, 0.93), "pg26.adjudicated.jsonl": (0.90, 0.92)}
+               "pg24.adjudicated.jsonl": (0.89, 0.93), "pg26.adjudicated.jsonl": (0.90, 0.92),
+               "pg28.adjudicated.jsonl": (0.87, 0.71)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.76, 0.79), "pg08?.*.jsonl": (0.75, 0.79),
                 "pg10.adjudicated.jsonl": (0.80, 0.83), "pg12.adjudicated.jsonl": (0.83, 0.82),
                 "pg14.adjudicated.jsonl": (0.85, 0.88), "pg16.adjudicated.jsonl": (0.83, 0.85),
                 "pg18.adjudicated.jsonl": (0.85, 0.87), "pg20.adjudicated.jsonl": (0.83, 0.85),
                 "pg22.adjudicated.jsonl": (0.83, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
-                "pg26.adjudicated.jsonl": (0.83, 0.84)}
+                "pg26.adjudicated.jsonl": (0.83, 0.84),
+                "pg28.adjudicated.jsonl": (0.76, 0.62)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.81, 0.82), "pg08?.*.jsonl": (0.81, 0.85),
                "pg10.adjudicated.jsonl": (0.88, 0.91), "pg12.adjudicated.jsonl": (0.91, 0.88),
                "pg14.adjudicated.jsonl": (0.91, 0.93), "pg16.adjudicated.jsonl": (0.91, 0.93),
                "pg18.adjudicated.jsonl": (0.91, 0.92), "pg20.adjudicated.jsonl": (0.91, 0.92),
                "pg22.adjudicated.jsonl": (0.87, 0.91), "pg24.adjudicated.jsonl": (0.87, 0.90),
-               "pg26.adjudicated.jsonl": (0.87, 0.87)}
+               "pg26.adjudicated.jsonl": (0.87, 0.87),
+               "pg28.adjudicated.jsonl": (0.85, 0.70)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -571,6 +582,7 @@ AGREEMENTS = [
     ("pg22?.*.jsonl", "pg23?.*.jsonl", (300, 437, 422, 0.956)),  # P41, P42; J10 (adj10)
     ("pg24?.*.jsonl", "pg25?.*.jsonl", (300, 446, 453, 0.959)),  # P45, P46; J11 (adj11)
     ("pg26?.*.jsonl", "pg27?.*.jsonl", (300, 475, 482, 0.929)),  # P49, P50; J12 (adj12)
+    ("pg28?.*.jsonl", "pg29?.*.jsonl", (300, 434, 444, 0.957)),  # P53, P54; J15 (adj13)
 ]
 
 
