@@ -38,7 +38,7 @@ from policytag.evaluate import program_report  # noqa: E402
 from policytag.normalize import normalize  # noqa: E402
 from policytag.programs import _surface_key  # noqa: E402
 
-STUDIED = tuple(f"pg{k}.adjudicated.jsonl" for k in (10, 12, 14, 16, 18, 20, 22, 24, 26))
+STUDIED = tuple(f"pg{k}.adjudicated.jsonl" for k in (10, 12, 14, 16, 18, 20, 22, 24, 26, 28))
 log = logging.getLogger("gold_vote")
 
 
