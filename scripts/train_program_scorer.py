@@ -14,8 +14,8 @@ pg20, since the eighth the adjudicated pg22, pg24, pg26 and pg28, each held out 
 see labeled/README.md).  A span candidate is positive when it
 equals an annotated mention (``--label exact``), a quoted template when it and
 an annotated mention contain one another, the matching of
-``policytag.evaluate.program_report``.  The next held-out set (pg30 on,
-not yet drawn) is never read here.
+``policytag.evaluate.program_report``.  The held-out set (pg30/pg31, drawn
+in the eighth session, to be read in the next) is never read here.
 
 The thresholds are chosen by 5-fold cross-validation grouped by document:
 the most recall whose cross-validated precision is not below that of the matcher
