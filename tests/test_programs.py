@@ -423,30 +423,35 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   14, 0.93.  By part: provincial 2026 P 0.859 R 0.819 (254 mentions), national from 1990 P 0.948 R 0.659 (167),
 #   national before 1990 P 0.789 R 0.432 (37).  Most national misses are kinds the later rulings added: items of
 #   split 方针 (标本兼治, 惩防并举), reform targets (社会主义市场经济体制, J15), items of reform lists (农垦, 供销社).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.91, 0.85),
+# Then pg28.adjudicated became a studied set (the next held-out set, pg30/pg31, drawn first and not read): the fifth
+# gold vote (亚欧黄金通道, 农村危房改造 ... concept; 五个必须, 两基, 过境免签 ... added); G14's additions from the pg28
+# misses reviewed by R31 and R32 (kappa 0.837; 73 forms kept, 2 concept, 10 not added); the scorer retrained (CV
+# P 0.893 R 0.911; without it P 0.883 R 0.901).  Not measured on a held-out set yet.  In-sample: pg10
+# P 0.897 R 0.931, pg12 P 0.926 R 0.932, pg14 P 0.921 R 0.957, pg16 P 0.936 R 0.968, pg18
+# P 0.931 R 0.965, pg20 P 0.930 R 0.957, pg22 P 0.921 R 0.969, pg24 P 0.899 R 0.949, pg26
+# P 0.913 R 0.938, pg28 P 0.912 R 0.893.
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.90, 0.85),
                "pg03?.*.jsonl": (0.80, 0.87), "pg05?.*.jsonl": (0.84, 0.88), "pg06?.*.jsonl": (0.83, 0.85),
-               "pg08?.*.jsonl": (0.82, 0.87), "pg10.adjudicated.jsonl": (0.89, 0.92),
-               "pg12.adjudicated.jsonl": (0.93, 0.92), "pg14.adjudicated.jsonl": (0.91, 0.94),
-               "pg16.adjudicated.jsonl": (0.92, 0.95), "pg18.adjudicated.jsonl": (0.91, 0.95),
-               "pg20.adjudicated.jsonl": (0.92, 0.94), "pg22.adjudicated.jsonl": (0.90, 0.95),
-               "pg24.adjudicated.jsonl": (0.89, 0.93), "pg26.adjudicated.jsonl": (0.90, 0.92),
-               "pg28.adjudicated.jsonl": (0.87, 0.71)}
+               "pg08?.*.jsonl": (0.82, 0.87), "pg10.adjudicated.jsonl": (0.88, 0.92),
+               "pg12.adjudicated.jsonl": (0.91, 0.92), "pg14.adjudicated.jsonl": (0.91, 0.94),
+               "pg16.adjudicated.jsonl": (0.92, 0.95), "pg18.adjudicated.jsonl": (0.92, 0.95),
+               "pg20.adjudicated.jsonl": (0.91, 0.94), "pg22.adjudicated.jsonl": (0.91, 0.95),
+               "pg24.adjudicated.jsonl": (0.88, 0.93), "pg26.adjudicated.jsonl": (0.90, 0.92),
+               "pg28.adjudicated.jsonl": (0.90, 0.88)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.76, 0.79), "pg08?.*.jsonl": (0.75, 0.79),
-                "pg10.adjudicated.jsonl": (0.80, 0.83), "pg12.adjudicated.jsonl": (0.83, 0.82),
-                "pg14.adjudicated.jsonl": (0.85, 0.88), "pg16.adjudicated.jsonl": (0.83, 0.85),
-                "pg18.adjudicated.jsonl": (0.85, 0.87), "pg20.adjudicated.jsonl": (0.83, 0.85),
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.76, 0.79), "pg08?.*.jsonl": (0.74, 0.79),
+                "pg10.adjudicated.jsonl": (0.80, 0.83), "pg12.adjudicated.jsonl": (0.81, 0.82),
+                "pg14.adjudicated.jsonl": (0.85, 0.88), "pg16.adjudicated.jsonl": (0.83, 0.86),
+                "pg18.adjudicated.jsonl": (0.85, 0.87), "pg20.adjudicated.jsonl": (0.82, 0.84),
                 "pg22.adjudicated.jsonl": (0.83, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
-                "pg26.adjudicated.jsonl": (0.83, 0.84),
-                "pg28.adjudicated.jsonl": (0.76, 0.62)}
+                "pg26.adjudicated.jsonl": (0.83, 0.84), "pg28.adjudicated.jsonl": (0.80, 0.78)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.81, 0.82), "pg08?.*.jsonl": (0.81, 0.85),
-               "pg10.adjudicated.jsonl": (0.88, 0.91), "pg12.adjudicated.jsonl": (0.91, 0.88),
-               "pg14.adjudicated.jsonl": (0.91, 0.93), "pg16.adjudicated.jsonl": (0.91, 0.93),
-               "pg18.adjudicated.jsonl": (0.91, 0.92), "pg20.adjudicated.jsonl": (0.91, 0.92),
+FAST_FLOORS = {"pg06?.*.jsonl": (0.80, 0.82), "pg08?.*.jsonl": (0.81, 0.85),
+               "pg10.adjudicated.jsonl": (0.87, 0.91), "pg12.adjudicated.jsonl": (0.90, 0.88),
+               "pg14.adjudicated.jsonl": (0.90, 0.93), "pg16.adjudicated.jsonl": (0.91, 0.93),
+               "pg18.adjudicated.jsonl": (0.91, 0.93), "pg20.adjudicated.jsonl": (0.90, 0.92),
                "pg22.adjudicated.jsonl": (0.87, 0.91), "pg24.adjudicated.jsonl": (0.87, 0.90),
-               "pg26.adjudicated.jsonl": (0.87, 0.87),
-               "pg28.adjudicated.jsonl": (0.85, 0.70)}
+               "pg26.adjudicated.jsonl": (0.87, 0.87), "pg28.adjudicated.jsonl": (0.88, 0.85)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
