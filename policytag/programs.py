@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Optional, Sequence, Union
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 
@@ -474,6 +474,13 @@ def _pattern_features(text: str, s: int, e: int, key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f))
 
 
+def _nfa(keys: list[str]):  # noqa: ANN202
+    """An Aho-Corasick automaton (ahocorasick-rs, contiguous NFA) of ``keys``."""
+    import ahocorasick_rs
+
+    return ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.ContiguousNFA)
+
+
 def _logit(p: float) -> float:
     return math.inf if p >= 1.0 else -math.inf if p <= 0.0 else math.log(p / (1.0 - p))
 
@@ -632,10 +639,15 @@ class ProgramMatcher:
         same caches, tagging ran 3-8% faster with the NFA (three A/B runs of
         tag_document on ../shared/corpora).
         """
-        import ahocorasick_rs
+        keys = self._surface_keys(lambda p: p.category != CONCEPT or self.include_concepts)
+        return _nfa(keys), keys
 
-        keys = self._surface_keys(self.include_concepts)
-        return ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.ContiguousNFA), keys
+    @functools.cached_property
+    def _concept_automaton(self):  # noqa: ANN202
+        """The same of the concept names alone (None if there are none), for
+        :meth:`_outside_concepts`."""
+        keys = self._surface_keys(lambda p: p.category == CONCEPT)
+        return (_nfa(keys) if keys else None), keys
 
     @functools.cached_property
     def _tokenizer(self):  # noqa: ANN202
@@ -655,11 +667,11 @@ class ProgramMatcher:
 
     def surface_forms(self) -> list[str]:
         """All surface forms (simplified, no quotes), e.g. for :meth:`Tokenizer.add_words`."""
-        return self._surface_keys(include_concepts=True)
+        return self._surface_keys(lambda p: True)
 
-    def _surface_keys(self, include_concepts: bool) -> list[str]:
-        """Sorted distinct surface keys of two characters or more (of concepts too, if asked)."""
-        return sorted({k for p in self._gaz if p.category != CONCEPT or include_concepts
+    def _surface_keys(self, keep: Callable[[Program], bool]) -> list[str]:
+        """Sorted distinct surface keys of two characters or more of the entries ``keep`` accepts."""
+        return sorted({k for p in self._gaz if keep(p)
                        for s in p.surface_forms for k in (_surface_key(s),) if len(k) >= 2})
 
     @property
@@ -769,16 +781,6 @@ class ProgramMatcher:
         if not spans:
             return pats
         return [c for c in pats if not any(s <= c[0] and c[1] <= e and e - s > c[1] - c[0] for s, e in spans)]
-
-    @functools.cached_property
-    def _concept_automaton(self):  # noqa: ANN202
-        import ahocorasick_rs
-
-        keys = sorted({k for p in self._gaz if p.category == CONCEPT
-                       for f in p.surface_forms for k in (_surface_key(f),) if len(k) >= 2})
-        if not keys:
-            return None, keys
-        return ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.ContiguousNFA), keys
 
     def _learned(self, stripped: str, chosen: list, taken: bytearray, scorer: Optional[_Scorer],
                  rows: Optional[list]) -> list:

@@ -5,8 +5,9 @@
 The gazetteer's reviewers judge each entry from corpus contexts, blind to the
 gold files; the readers and adjudicators judge each paragraph.  Where the two
 disagree again and again, the gold is what the matcher is measured against.
-This script counts, over the *studied* adjudicated sets (``STUDIED``: read
-under the current guide, never a held-out set), two kinds of disagreement:
+This script counts, over the *studied* adjudicated sets (``STUDIED``, taken
+from scripts/train_program_scorer.py: read under the current guide, never a
+held-out set), two kinds of disagreement:
 
 ``demote``
     a gazetteer entry the matcher reports in at least ``--min`` paragraphs
@@ -38,13 +39,15 @@ from policytag.evaluate import program_report  # noqa: E402
 from policytag.normalize import normalize  # noqa: E402
 from policytag.programs import _surface_key  # noqa: E402
 
-STUDIED = tuple(f"pg{k}.adjudicated.jsonl" for k in (10, 12, 14, 16, 18, 20, 22, 24, 26, 28))
+import train_program_scorer as T  # noqa: E402
+
+# the scorer's studied sets that were adjudicated under the current guide: pg10 on
+# (pg01 … pg08 are single readings from before the rulings)
+STUDIED = tuple(p for p in T.STUDIED if p.startswith("pg") and p.endswith(".adjudicated.jsonl") and int(p[2:4]) >= 10)
 log = logging.getLogger("gold_vote")
 
 
 def main(argv: list[str] | None = None) -> int:
-    import train_program_scorer as T
-
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpora"))
     ap.add_argument("--min", type=int, default=3, help="demote: least number of unconfirmed reports")
