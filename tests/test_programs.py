@@ -430,6 +430,14 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # P 0.897 R 0.931, pg12 P 0.926 R 0.932, pg14 P 0.921 R 0.957, pg16 P 0.936 R 0.968, pg18
 # P 0.931 R 0.965, pg20 P 0.930 R 0.957, pg22 P 0.921 R 0.969, pg24 P 0.899 R 0.949, pg26
 # P 0.913 R 0.938, pg28 P 0.912 R 0.893.
+#   pg30.adjudicated (the held-out set of the ninth session: 300 train-split paragraphs in no earlier batch,
+#   read in full by P55/P56 and again by P57/P58, the 16 disputed paragraphs decided by J16; 463 mentions;
+#   measured once, on eca9860, after every change above): P 0.858 R 0.844, exact P 0.760 R 0.739
+#   (learned=False: P 0.854 R 0.823; patterns=False too: P 0.861 R 0.803).  Each reading against it: P 0.998 /
+#   0.993, R 0.991 / 0.970; the readings agree at F1 0.979, the highest yet.  By source: gazetteer 426 found,
+#   precision 0.86; templates 3 of 3; learned 21, 0.76.  By part: provincial 2026 P 0.823 R 0.855 (255
+#   mentions), national from 1990 P 0.895 R 0.795 (156), national before 1990 P 0.900 R 0.900 (30), NPC
+#   resolutions 22 of 22.
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.90, 0.85),
                "pg03?.*.jsonl": (0.80, 0.87), "pg05?.*.jsonl": (0.84, 0.88), "pg06?.*.jsonl": (0.83, 0.85),
                "pg08?.*.jsonl": (0.82, 0.87), "pg10.adjudicated.jsonl": (0.88, 0.92),
@@ -437,21 +445,23 @@ GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.90, 0
                "pg16.adjudicated.jsonl": (0.92, 0.95), "pg18.adjudicated.jsonl": (0.92, 0.95),
                "pg20.adjudicated.jsonl": (0.91, 0.94), "pg22.adjudicated.jsonl": (0.91, 0.95),
                "pg24.adjudicated.jsonl": (0.88, 0.93), "pg26.adjudicated.jsonl": (0.90, 0.92),
-               "pg28.adjudicated.jsonl": (0.90, 0.88)}
+               "pg28.adjudicated.jsonl": (0.90, 0.88), "pg30.adjudicated.jsonl": (0.84, 0.83)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.76, 0.79), "pg08?.*.jsonl": (0.74, 0.79),
                 "pg10.adjudicated.jsonl": (0.80, 0.83), "pg12.adjudicated.jsonl": (0.81, 0.82),
                 "pg14.adjudicated.jsonl": (0.85, 0.88), "pg16.adjudicated.jsonl": (0.83, 0.86),
                 "pg18.adjudicated.jsonl": (0.85, 0.87), "pg20.adjudicated.jsonl": (0.82, 0.84),
                 "pg22.adjudicated.jsonl": (0.83, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
-                "pg26.adjudicated.jsonl": (0.83, 0.84), "pg28.adjudicated.jsonl": (0.80, 0.78)}
+                "pg26.adjudicated.jsonl": (0.83, 0.84), "pg28.adjudicated.jsonl": (0.80, 0.78),
+                "pg30.adjudicated.jsonl": (0.75, 0.72)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.80, 0.82), "pg08?.*.jsonl": (0.81, 0.85),
                "pg10.adjudicated.jsonl": (0.87, 0.91), "pg12.adjudicated.jsonl": (0.90, 0.88),
                "pg14.adjudicated.jsonl": (0.90, 0.93), "pg16.adjudicated.jsonl": (0.91, 0.93),
                "pg18.adjudicated.jsonl": (0.91, 0.93), "pg20.adjudicated.jsonl": (0.90, 0.92),
                "pg22.adjudicated.jsonl": (0.87, 0.91), "pg24.adjudicated.jsonl": (0.87, 0.90),
-               "pg26.adjudicated.jsonl": (0.87, 0.87), "pg28.adjudicated.jsonl": (0.88, 0.85)}
+               "pg26.adjudicated.jsonl": (0.87, 0.87), "pg28.adjudicated.jsonl": (0.88, 0.85),
+               "pg30.adjudicated.jsonl": (0.84, 0.81)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -588,6 +598,7 @@ AGREEMENTS = [
     ("pg24?.*.jsonl", "pg25?.*.jsonl", (300, 446, 453, 0.959)),  # P45, P46; J11 (adj11)
     ("pg26?.*.jsonl", "pg27?.*.jsonl", (300, 475, 482, 0.929)),  # P49, P50; J12 (adj12)
     ("pg28?.*.jsonl", "pg29?.*.jsonl", (300, 434, 444, 0.957)),  # P53, P54; J15 (adj13)
+    ("pg30?.*.jsonl", "pg31?.*.jsonl", (300, 459, 453, 0.979)),  # P57, P58; J16 (adj14)
 ]
 
 
