@@ -438,6 +438,17 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   precision 0.86; templates 3 of 3; learned 21, 0.76.  By part: provincial 2026 P 0.823 R 0.855 (255
 #   mentions), national from 1990 P 0.895 R 0.795 (156), national before 1990 P 0.900 R 0.900 (30), NPC
 #   resolutions 22 of 22.
+# Then pg30.adjudicated became a studied set (every train paragraph but 61 is now in a batch): the sixth gold
+# vote (对口援藏, 全域土地综合整治 concept; 一表通, 两个确保, 海洋强省, 经营责任制 added; forms 内卷式,
+# 国企改革行动, 整治群众身边不正之风, 职业伤害保障); the scorer retrained (CV P 0.891 R 0.908; without it
+# P 0.882 R 0.897).  Not measured on a held-out set.  In-sample: pg30 P 0.871 R 0.888 (exact 0.779 / 0.784;
+# learned=False 0.861 / 0.840; names only 0.905); the other sets as before within 0.005.
+# Tried and not kept: training the scorer on names ending in a program word generated as if the gazetteer
+# knew none of them (1,584 positives in 9,864 spans, not the few the gazetteer leaves over).  Retrained on
+# the state each set was measured on and run on that held-out set: pg28 P 0.876 R 0.729 at span >= 0.4
+# (shipped then: 0.883 / 0.729), pg26 0.866 / 0.758 (0.862 / 0.752 on the corrected gold).  Clear names
+# still score 0.1-0.45 (产业提质升级行动 0.42, 数字贸易示范区 0.16): a string model cannot tell an
+# unseen name from the many generic phrases that end in the same word.
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.90, 0.85),
                "pg03?.*.jsonl": (0.80, 0.87), "pg05?.*.jsonl": (0.84, 0.88), "pg06?.*.jsonl": (0.83, 0.85),
                "pg08?.*.jsonl": (0.82, 0.87), "pg10.adjudicated.jsonl": (0.88, 0.92),
@@ -445,7 +456,7 @@ GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.90, 0
                "pg16.adjudicated.jsonl": (0.92, 0.95), "pg18.adjudicated.jsonl": (0.92, 0.95),
                "pg20.adjudicated.jsonl": (0.91, 0.94), "pg22.adjudicated.jsonl": (0.91, 0.95),
                "pg24.adjudicated.jsonl": (0.88, 0.93), "pg26.adjudicated.jsonl": (0.90, 0.92),
-               "pg28.adjudicated.jsonl": (0.90, 0.88), "pg30.adjudicated.jsonl": (0.84, 0.83)}
+               "pg28.adjudicated.jsonl": (0.90, 0.88), "pg30.adjudicated.jsonl": (0.86, 0.87)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.76, 0.79), "pg08?.*.jsonl": (0.74, 0.79),
                 "pg10.adjudicated.jsonl": (0.80, 0.83), "pg12.adjudicated.jsonl": (0.81, 0.82),
@@ -453,7 +464,7 @@ EXACT_FLOORS = {"pg06?.*.jsonl": (0.76, 0.79), "pg08?.*.jsonl": (0.74, 0.79),
                 "pg18.adjudicated.jsonl": (0.85, 0.87), "pg20.adjudicated.jsonl": (0.82, 0.84),
                 "pg22.adjudicated.jsonl": (0.83, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
                 "pg26.adjudicated.jsonl": (0.83, 0.84), "pg28.adjudicated.jsonl": (0.80, 0.78),
-                "pg30.adjudicated.jsonl": (0.75, 0.72)}
+                "pg30.adjudicated.jsonl": (0.76, 0.77)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.80, 0.82), "pg08?.*.jsonl": (0.81, 0.85),
                "pg10.adjudicated.jsonl": (0.87, 0.91), "pg12.adjudicated.jsonl": (0.90, 0.88),
@@ -461,7 +472,7 @@ FAST_FLOORS = {"pg06?.*.jsonl": (0.80, 0.82), "pg08?.*.jsonl": (0.81, 0.85),
                "pg18.adjudicated.jsonl": (0.91, 0.93), "pg20.adjudicated.jsonl": (0.90, 0.92),
                "pg22.adjudicated.jsonl": (0.87, 0.91), "pg24.adjudicated.jsonl": (0.87, 0.90),
                "pg26.adjudicated.jsonl": (0.87, 0.87), "pg28.adjudicated.jsonl": (0.88, 0.85),
-               "pg30.adjudicated.jsonl": (0.84, 0.81)}
+               "pg30.adjudicated.jsonl": (0.85, 0.83)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -542,7 +553,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
 # occur nowhere else in ../shared/corpora (pg24 18 of 62, pg26 49 of 97, pg28 41 of 91, pg30 33 of 60), so
 # no reading of the rest of the corpora could have listed them.  In-sample (eca9860): pg24 0.966, pg26
 # 0.953, pg28 0.935.
-NAMES_RECALL_FLOORS = {"pg24": 0.95, "pg26": 0.94, "pg28": 0.92, "pg30": 0.85}
+NAMES_RECALL_FLOORS = {"pg24": 0.95, "pg26": 0.94, "pg28": 0.92, "pg30": 0.89}
 
 
 @pytest.mark.parametrize("set_name", sorted(NAMES_RECALL_FLOORS))
