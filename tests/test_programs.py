@@ -214,22 +214,16 @@ def test_precision_recall_against_annotations(matcher, corpus_root):
     assert r["precision"] >= 0.59 and r["recall"] >= 0.73
 
 
-def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
-    """(paragraph text, annotated programs) of the program gold files matching ``pattern``."""
+def _gold_records(files, corpus_root):  # noqa: ANN001, ANN202
+    """(paragraph text, record) of every line of the program gold ``files``."""
     import json
-    from pathlib import Path
 
     from policytag.corpus import read_shared_corpora
     from policytag.datasets import paragraph_hash
     from policytag.paragraphs import paragraphs
 
-    labeled = Path(__file__).resolve().parent.parent / "labeled"
-    # reader files in labeled/raw; the adjudicated gold (scripts/adjudicate_programs.py) in labeled/
-    files = sorted((labeled / "raw").glob(pattern)) or sorted(labeled.glob(pattern))
-    assert files, f"no program gold standard {pattern} in {labeled}"
     docs = {d.id: d for d in read_shared_corpora(corpus_root)}
     cache: dict = {}
-    items = []
     for f in files:
         for line in f.read_text(encoding="utf-8").splitlines():
             if not line.strip():
@@ -237,8 +231,18 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
             rec = json.loads(line)
             if rec["doc"] not in cache:
                 cache[rec["doc"]] = {paragraph_hash(p.text): p.text for p in paragraphs(docs[rec["doc"]].text)}
-            items.append((cache[rec["doc"]][rec["hash"]], rec["programs"]))
-    return items
+            yield cache[rec["doc"]][rec["hash"]], rec
+
+
+def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
+    """(paragraph text, annotated programs) of the program gold files matching ``pattern``."""
+    from pathlib import Path
+
+    labeled = Path(__file__).resolve().parent.parent / "labeled"
+    # reader files in labeled/raw; the adjudicated gold (scripts/adjudicate_programs.py) in labeled/
+    files = sorted((labeled / "raw").glob(pattern)) or sorted(labeled.glob(pattern))
+    assert files, f"no program gold standard {pattern} in {labeled}"
+    return [(text, rec["programs"]) for text, rec in _gold_records(files, corpus_root)]
 
 
 # Measured 2026-11-22/23 (labeled/README.md, "Program gold standard"); each floor is
@@ -505,38 +509,29 @@ def test_precision_recall_without_the_learned_scorer(corpus_root, pattern):
 
 
 
-def _mention_kinds(set_name: str) -> dict:
-    """(doc, para, mention) -> the kinds its annotators gave it (labeled/raw/kinds01.*.tsv)."""
+def _kind_rows():  # noqa: ANN202
+    """The rows of the kind annotators' files (labeled/raw/kinds01.*.tsv)."""
     import csv
     from pathlib import Path
 
-    out: dict = {}
     for f in sorted((Path(__file__).resolve().parent.parent / "labeled" / "raw").glob("kinds01.*.tsv")):
         with f.open(encoding="utf-8", newline="") as fh:
-            for r in csv.DictReader(fh, delimiter="\t"):
-                if r["set"] == set_name:
-                    out.setdefault((r["doc"], int(r["para"]), r["mention"]), set()).add(r["kind"])
-    return out
+            yield from csv.DictReader(fh, delimiter="\t")
 
 
 def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
     """(paragraph text, annotated names) of an adjudicated set, keeping the mentions
     that a kind annotator called a name: items of written-out lists and
     descriptions that every annotator called so are left out."""
-    import json
     from pathlib import Path
 
-    from policytag.corpus import read_shared_corpora
-    from policytag.datasets import paragraph_hash
-    from policytag.paragraphs import paragraphs
-
-    kinds = _mention_kinds(set_name)
+    kinds: dict = {}  # (doc, para, mention) -> the kinds its annotators gave it
+    for r in _kind_rows():
+        if r["set"] == set_name:
+            kinds.setdefault((r["doc"], int(r["para"]), r["mention"]), set()).add(r["kind"])
     gold = Path(__file__).resolve().parent.parent / "labeled" / f"{set_name}.adjudicated.jsonl"
-    docs = {d.id: d for d in read_shared_corpora(corpus_root)}
     items = []
-    for line in gold.read_text(encoding="utf-8").splitlines():
-        rec = json.loads(line)
-        text = {paragraph_hash(p.text): p.text for p in paragraphs(docs[rec["doc"]].text)}[rec["hash"]]
+    for text, rec in _gold_records([gold], corpus_root):
         keys = [(rec["doc"], rec["para"], g) for g in rec["programs"]]
         assert all(k in kinds for k in keys), f"{set_name}: a mention without a kind in {keys}"
         items.append((text, [k[2] for k in keys if "name" in kinds[k]]))
@@ -565,34 +560,28 @@ def test_recall_on_program_names(matcher, corpus_root, set_name):
     assert r["recall"] >= NAMES_RECALL_FLOORS[set_name]
 
 
-def test_kind_annotators_agree():
-    """The double-classified set: the two annotators' kinds agree as stated in labeled/README.md."""
-    import csv
-    from collections import Counter
-    from pathlib import Path
+KIND_KAPPAS = {"pg28": 0.863, "pg30": 0.808}
 
-    raw = Path(__file__).resolve().parent.parent / "labeled" / "raw"
-    by: dict = {}
-    for f in sorted(raw.glob("kinds01.*.tsv")):
-        with f.open(encoding="utf-8", newline="") as fh:
-            for r in csv.DictReader(fh, delimiter="\t"):
-                by.setdefault(r["set"], {}).setdefault(r["annotator"], {})[(r["doc"], r["para"], r["mention"])] = r["kind"]
+
+def test_kind_annotators_agree():
+    """The double-classified sets: the two annotators' kinds agree as stated in labeled/README.md."""
+    from sklearn.metrics import cohen_kappa_score
+
+    by: dict = {}  # set -> annotator -> (doc, para, mention) -> kind
+    for r in _kind_rows():
+        by.setdefault(r["set"], {}).setdefault(r["annotator"], {})[(r["doc"], r["para"], r["mention"])] = r["kind"]
     double = {s: a for s, a in by.items() if len(a) == 2}
     assert double, "no set was classified twice"
     for s, ann in sorted(double.items()):
         (a, x), (b, y) = sorted(ann.items())
         assert set(x) == set(y), f"{s}: {a} and {b} classified different mentions"
         keys = sorted(x)
-        pairs = [(x[k], y[k]) for k in keys]
-        po = sum(i == j for i, j in pairs) / len(pairs)
-        ca, cb = Counter(i for i, _ in pairs), Counter(j for _, j in pairs)
-        pe = sum(ca[k] * cb[k] for k in ca) / len(pairs) ** 2
-        kappa = (po - pe) / (1 - pe)
-        print(f"{s}: {a} vs {b}, {len(pairs)} mentions, agreement {po:.3f}, kappa {kappa:.3f}")
+        first, second = [x[k] for k in keys], [y[k] for k in keys]
+        po = sum(i == j for i, j in zip(first, second)) / len(keys)
+        kappa = cohen_kappa_score(first, second)
+        print(f"{s}: {a} vs {b}, {len(keys)} mentions, agreement {po:.3f}, kappa {kappa:.3f}")
         assert round(kappa, 3) == KIND_KAPPAS[s]
 
-
-KIND_KAPPAS = {"pg28": 0.863, "pg30": 0.808}
 
 def test_learned_names_may_cross_one_conjunction(matcher):
     # coordinated names were cut at 和 before: "职级并行制度", "税费改革"
