@@ -89,10 +89,12 @@ def cmd_programs(args: argparse.Namespace) -> int:
         docs = ((d.id, d.text) for d in read_documents(items[1:], text_field=args.text_field, errors=errors))
         cands = discover(docs, matcher=matcher, min_count=args.min_count)
         for c in cands[: args.top]:
+            score = "" if c.score is None else f"{c.score:.2f}"
             if args.format == "tsv":
-                print(f"{c.name}\t{c.count}\t{c.documents}\t{' | '.join(c.examples)}")
+                print(f"{c.name}\t{c.count}\t{c.documents}\t{score}\t{' | '.join(c.examples)}")
             else:
                 print(json.dumps({"name": c.name, "count": c.count, "documents": c.documents,
+                                  "score": None if c.score is None else round(c.score, 3),
                                   "examples": c.examples}, ensure_ascii=False))
         for e in errors:
             log.error("%s", e)
@@ -257,6 +259,12 @@ examples:
 
 A user gazetteer is TOML ([[program]] tables like policytag/data/programs.toml)
 or TSV with columns: name, aliases (;-separated), category, level, region, themes.
+
+Extending the gazetteer for a new corpus: 'discover --min-count 1 --top 100000
+--format tsv' lists every candidate (columns: name, paragraphs, documents,
+score, examples); read them, keep the real names in a TSV gazetteer and pass it
+with --gazetteer. The score is the learned scorer's probability; the matcher
+already reports names above its threshold, the rest need a reader.
 Offsets (start, end) index the ORIGINAL text, before normalization.
 """
 
@@ -310,7 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only gazetteer names and templates: skip the names ending in a program word "
                    "(…行动, …工程, …试点, …改革) that the learned scorer accepts (source 'learned'), "
                    "and keep every quoted numbered template")
-    p.add_argument("--min-count", type=int, default=2, help="discover: minimum occurrences (default 2)")
+    p.add_argument("--min-count", type=int, default=2,
+                   help="discover: minimum number of paragraphs a candidate occurs in (default 2; 1 lists every candidate, for reviewing a corpus in full)")
     p.add_argument("--top", type=int, default=100, help="discover: how many candidates to print (default 100)")
     p.add_argument("--text-field", help="discover: text field of .jsonl/.csv input")
     p.set_defaults(func=cmd_programs)

@@ -1012,20 +1012,24 @@ class ProgramMatcher:
 
 # --- discovery ------------------------------------------------------------------
 
-_SUFFIXES = ("工程", "行动", "战略", "计划", "改革", "示范区", "经验", "攻坚战", "保卫战", "专项行动")
-_STOP = set("实施 推进 深化 加快 推动 开展 启动 落实 坚持 建设 全面 深入 持续 大力 积极 着力 "
-            "继续 进一步 的 和 与 及 等 为 以 在 对 了 是 把 将 新 好 重大 重点 各项 一批 有 "
-            "领域 方面 各 项 这 个 一 其他 相关 一系列 这些 各类".split())
+_QUOTED_NAME = re.compile(r"“([^“”，。；：、\s]{2,12})”((?:" + "|".join(_SPAN_SUFFIXES) + r"|经验)?)")
 
 
 @dataclass
 class Candidate:
-    """A possible program name found by :func:`discover`."""
+    """A possible program name found by :func:`discover`.
+
+    ``score`` is the learned scorer's highest probability for the name in any
+    of its contexts (``None`` for a quoted name it does not score): names
+    above the matcher's threshold are already reported with ``source="learned"``;
+    the rest are for a reader to judge.
+    """
 
     name: str
-    count: int
+    count: int  # paragraphs it occurs in
     documents: int
     examples: list[str] = field(default_factory=list)
+    score: Optional[float] = None
 
 
 def discover(
@@ -1036,50 +1040,56 @@ def discover(
 ) -> list[Candidate]:
     """Candidate program names in ``texts`` that the gazetteer does not know.
 
-    ``texts`` are strings or ``(doc_id, text)`` pairs.  Candidates are quoted
-    names, numbered slogans and "…工程/行动/战略/计划/改革" phrases, ranked by
-    frequency, each with a few example contexts.
+    ``texts`` are strings or ``(doc_id, text)`` pairs.  The candidates are the
+    ones the matcher itself weighs, whatever their score: at each place a
+    program word (…改革, …行动, …工程, …试点, …制度, …示范区 …) ends outside a
+    known name, the best-scoring name ending there; quoted numbered slogans
+    the gazetteer lacks; and any other quoted name.  They are ranked by
+    frequency, then score, each with a few example contexts, so that a reader
+    can add the real names to a user gazetteer (``ProgramMatcher(user_files=...)``).
+
+    >>> [c.name for c in discover(["实施“三链协同”行动，推进稻渔综合种养示范工程。"] * 2)][:2]
+    ['三链协同行动', '稻渔综合种养示范工程']
     """
+    from .paragraphs import paragraphs
+
     matcher = matcher or ProgramMatcher()
+    scorer = matcher._scorer or _Scorer.read()
     known = set(matcher.surface_forms())
-    tok = matcher._tokenizer
     counts: Counter = Counter()
     docs_with: dict[str, set] = defaultdict(set)
     examples: dict[str, list[str]] = defaultdict(list)
-    quoted = re.compile(r"“([^“”，。；：、\s]{2,12})”((?:战略|工程|行动|计划|改革|经验|示范区)?)")
+    scores: dict[str, float] = {}
     for k, item in enumerate(texts):
         doc_id, raw = item if isinstance(item, tuple) else (str(k), item)
-        text = normalize(raw).text
-        found: list[tuple[int, int, str]] = []
-        for m in quoted.finditer(text):
-            found.append((m.start(), m.end(), m.group(1) + m.group(2)))
-        for line in text.split("\n"):
-            base = text.find(line)
-            toks = tok.cut(line)
-            pos = 0
-            starts = []
-            for t in toks:
-                starts.append(pos)
-                pos += len(t)
-            for i, t in enumerate(toks):
-                if t in _SUFFIXES or any(t.endswith(s) and len(t) > len(s) for s in _SUFFIXES):
-                    j = i
-                    while j > 0 and i - j < 3 and _HAN.search(toks[j - 1]) and toks[j - 1] not in _STOP:
-                        j -= 1
-                    name = "".join(toks[j : i + 1])
-                    stem = next((t[: -len(x)] for x in _SUFFIXES if t.endswith(x)), t)
-                    if j == i and (stem in _STOP or len(stem) < 2):
-                        continue
-                    if j < i or t not in _SUFFIXES:
-                        found.append((base + starts[j], base + starts[i] + len(t), name))
-        for s, e, name in found:
-            key = _surface_key(name)
-            if len(key) < 3 or key in known or key in _SUFFIXES:
-                continue
-            counts[key] += 1
-            docs_with[key].add(doc_id)
-            if len(examples[key]) < max_examples:
-                examples[key].append(f"{doc_id}: …{text[max(0, s - 15):e + 15]}…".replace("\n", " "))
-    out = [Candidate(n, c, len(docs_with[n]), examples[n]) for n, c in counts.items() if c >= min_count]
-    out.sort(key=lambda c: (-c.count, -c.documents, c.name))
+        for para in paragraphs(raw):
+            rows: list = []
+            matcher._find(para.text, para.offsets, raw, rows)
+            stripped = _QUOTE_OR_NL.sub("", para.text)
+            best: dict = {}  # a span's end, or ("pattern", start) -> (probability, start, end, name)
+            for kind, s, e, name, feats in rows:
+                prob = scorer.probability(feats)
+                slot = e if kind == "span" else (kind, s)
+                if slot not in best or prob > best[slot][0]:
+                    best[slot] = (prob, s, e, name)
+            found = [(name, prob, stripped, s, e) for prob, s, e, name in best.values()]
+            found += [(m.group(1) + m.group(2), None, para.text, m.start(), m.end())
+                      for m in _QUOTED_NAME.finditer(para.text)]
+            seen: set[str] = set()  # each name once per paragraph
+            for name, prob, where, s, e in found:
+                key = _surface_key(name)
+                if len(key) < 3 or key in known or key in _SUFFIX_OF:
+                    continue
+                if prob is not None:
+                    scores[key] = max(prob, scores.get(key, 0.0))
+                if key in seen:
+                    continue
+                seen.add(key)
+                counts[key] += 1
+                docs_with[key].add(doc_id)
+                if len(examples[key]) < max_examples:
+                    examples[key].append(f"{doc_id}: …{where[max(0, s - 15):e + 15]}…")
+    out = [Candidate(n, c, len(docs_with[n]), examples[n], scores.get(n)) for n, c in counts.items()
+           if c >= min_count]
+    out.sort(key=lambda c: (-c.count, -(c.score or 0.0), -c.documents, c.name))
     return out

@@ -164,9 +164,24 @@ def test_discover_finds_names_missing_from_the_gazetteer(matcher, corpus_docs):
     assert cands, "discovery found nothing"
     known = set(matcher.surface_forms())
     assert all(c.name not in known for c in cands)
-    assert all(c.count >= 2 and c.examples for c in cands)
+    assert all(c.count >= 2 and c.examples and c.documents <= c.count for c in cands)
     top = [c.name for c in cands[:40]]
     assert any(n.endswith(("改革", "工程", "行动", "战略", "计划")) for n in top)
+    # the matcher's own program words: names ending in 制度 or 试点 are candidates too
+    assert any(c.name.endswith("制度") for c in cands) and any(c.name.endswith("试点") for c in cands)
+    assert all(c.score is None or 0.0 <= c.score <= 1.0 for c in cands)
+
+
+def test_discover_lists_what_a_smaller_gazetteer_lacks(corpus_docs):
+    """Without an entry, its name becomes a candidate; every example shows it."""
+    full = ProgramMatcher(learned=False)
+    smaller = Gazetteer([p for p in full.programs if p.name != "农村税费改革"])
+    docs = [(d.id, d.text) for d in corpus_docs if "农村税费改革" in d.text]
+    cands = {c.name: c for c in discover(docs, matcher=ProgramMatcher(gazetteer=smaller), min_count=1)}
+    assert "农村税费改革" in cands
+    assert all("农村税费改革" in e for e in cands["农村税费改革"].examples)
+    before = {c.name for c in discover(docs, matcher=full, min_count=1)}
+    assert "农村税费改革" not in before
 
 
 def test_cli_programs(tmp_path):
