@@ -245,13 +245,16 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
     "户籍制度改革") or an over-long one counts as wrong.
     ``by_source`` splits the found programs by what found them (``"gazetteer"``
     or ``"pattern"``, the templates for numbered slogans and plans): their
-    number and precision.
+    number and precision.  ``correct`` lists the found programs that are right
+    as ``(name, source, paragraphs)``, ``false_positives`` the wrong ones as
+    ``(name, paragraphs)``, ``missed`` the annotated strings nothing matched.
     """
     from .programs import _surface_key
 
     tp_pred = n_pred = tp_gold = n_gold = 0
     ex_pred = ex_gold = 0
     false_pos: Counter = Counter()
+    right: Counter = Counter()
     missed: Counter = Counter()
     by_source: dict[str, list[int]] = {}  # source -> [correct, found, exactly correct]
     gaz = matcher.programs
@@ -280,6 +283,7 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
             if best:
                 tp_pred += 1
                 counts[0] += 1
+                right[name, source[name]] += 1
             else:
                 false_pos[name] += 1
             if best == 2:
@@ -308,5 +312,6 @@ def program_report(items, matcher) -> dict:  # noqa: ANN001
         "by_source": {src: {"found": n, "precision": ok / n, "exact_precision": ex / n}
                       for src, (ok, n, ex) in sorted(by_source.items())},
         "false_positives": false_pos.most_common(),
+        "correct": [(name, src, n) for (name, src), n in right.most_common()],
         "missed": missed.most_common(),
     }

@@ -61,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     missed: collections.Counter = collections.Counter()
     texts = []
     for text, gold in items:
-        report = program_report([(text, gold)], m)
-        bad = dict(report["false_positives"])
-        for name in {x.name for x in m.find(text) if x.source == "gazetteer"}:
-            (wrong if name in bad else right)[name] += 1
+        report = program_report([(text, gold)], m)  # one run of the matcher per paragraph
+        right.update(name for name, source, _ in report["correct"] if source == "gazetteer")
+        gaz = m.programs
+        wrong.update(name for name, _ in report["false_positives"] if name in gaz)
         for g, _ in report["missed"]:
             missed[_surface_key(g)] += 1
         texts.append((_surface_key(normalize(text).text), [_surface_key(g) for g in gold]))

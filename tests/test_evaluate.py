@@ -60,11 +60,13 @@ def test_rule_themes_and_program_report():
     assert (r["found"], r["annotated"]) == (2, 2)
     assert r["precision"] == 0.5 and r["recall"] == 0.5
     assert dict(r["false_positives"]) == {"一带一路": 1} and dict(r["missed"]) == {"某某行动": 1}
+    assert r["correct"] == [("五水共治", "gazetteer", 1)]
     assert r["by_source"] == {"gazetteer": {"found": 2, "precision": 0.5, "exact_precision": 0.5}}
     # a numbered slogan in quotes is found by the templates, not the gazetteer
     r = program_report([("落实“七个一”政策，推进一带一路建设。", ["七个一"])], m)
     assert r["by_source"] == {"gazetteer": {"found": 1, "precision": 0.0, "exact_precision": 0.0},
                               "pattern": {"found": 1, "precision": 1.0, "exact_precision": 1.0}}
+    assert r["correct"] == [("七个一", "pattern", 1)]
     # a name cut short counts under the lenient rule only; the full name under both
     text = "推进一带一路建设，实施“八八战略”。"
     plain = ProgramMatcher(learned=False)
