@@ -215,8 +215,9 @@ def test_extended_gazetteer_holds_the_reviewed_discoveries(corpus_docs):
     assert ProgramMatcher(learned=False).find("推进国务院机构改革") == []
 
 
-# measured: G22 against the first curators on 150 candidates (35 names both, 2 and 3 one only), agreement
-# 0.967, Cohen's kappa 0.911 on name (or fix) against not
+# measured: G22 and G23 against the first curators on 301 candidates (68 names both, 3 only the first
+# reading, 10 only the second), agreement 0.957, Cohen's kappa 0.884 on name (or fix) against not
+# (G22 alone 0.911 on 150, G23 alone 0.857 on 151)
 DISCOVER_KAPPA = 0.85
 
 
@@ -232,7 +233,7 @@ def test_discover_reviewers_agree():
         for line in f.read_text(encoding="utf-8").splitlines()[1:]:
             c = line.split("\t")
             pairs.append((first[c[0]] != "not", c[2] != "not"))  # a name (or a fix) or not
-    assert len(pairs) >= 150
+    assert len(pairs) >= 300
     kappa = cohen_kappa_score([a for a, _ in pairs], [b for _, b in pairs])
     print(f"discover review: {len(pairs)} candidates read twice, kappa {kappa:.3f}")
     assert kappa >= DISCOVER_KAPPA
