@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     T.STUDIED = STUDIED
     items = [(t, g) for _, t, g in T.load_gold(args.corpus)]
     m = ProgramMatcher()
+    gaz = m.programs
     right: collections.Counter = collections.Counter()
     wrong: collections.Counter = collections.Counter()
     missed: collections.Counter = collections.Counter()
@@ -63,7 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     for text, gold in items:
         report = program_report([(text, gold)], m)  # one run of the matcher per paragraph
         right.update(name for name, source, _ in report["correct"] if source == "gazetteer")
-        gaz = m.programs
         wrong.update(name for name, _ in report["false_positives"] if name in gaz)
         for g, _ in report["missed"]:
             missed[_surface_key(g)] += 1

@@ -31,11 +31,20 @@ def test_gazetteer_is_real_and_valid():
     assert len(surfaces) == len(set(surfaces))
 
 
-def test_gazetteer_file_surface_forms_are_unique_and_attested(corpus_docs, seed_docs):
+@pytest.fixture(scope="module")
+def keyed_texts(corpus_docs, seed_docs):
+    """Document id -> its text as surface forms are matched (normalized; quotes and spaces removed)."""
+    from policytag.programs import _surface_key
+
+    texts = {d.id: _surface_key(d.text) for d in corpus_docs}
+    texts.update({k: _surface_key(d.text) for k, d in seed_docs.items()})
+    return texts
+
+
+def test_gazetteer_file_surface_forms_are_unique_and_attested(keyed_texts):
     """Read the shipped TOML directly (a Gazetteer would hide a clash: a later
     entry takes the surface form): every surface form belongs to one entry and
     occurs in a document its entry lists in seen_in."""
-    import re
     from importlib import resources
 
     from policytag.programs import _programs_from_toml, _surface_key
@@ -47,12 +56,8 @@ def test_gazetteer_file_surface_forms_are_unique_and_attested(corpus_docs, seed_
         for s in p.surface_forms:
             k = _surface_key(s)
             assert owner.setdefault(k, p.name) == p.name, f"{s!r} belongs to {owner[k]!r} and {p.name!r}"
-    strip = re.compile(r"[“”‘’\"'「」『』\s]")
-    docs = {d.id: d.text for d in corpus_docs}
-    docs.update({k: d.text for k, d in seed_docs.items()})
-    clean = {k: strip.sub("", normalize(v).text) for k, v in docs.items()}
     missing = [(p.name, s) for p in entries for s in p.surface_forms
-               if not any(_surface_key(s) in clean.get(d, "") for d in p.seen_in)]
+               if not any(_surface_key(s) in keyed_texts.get(d, "") for d in p.seen_in)]
     assert missing == []
 
 
@@ -184,18 +189,23 @@ def test_discover_lists_what_a_smaller_gazetteer_lacks(corpus_docs):
     assert "农村税费改革" not in before
 
 
-def _discover_review() -> list:
+def _labeled_tsv(pattern: str):  # noqa: ANN202
+    """The rows (dicts by the header line) of the TSV files of labeled/ matching ``pattern``;
+    lines starting with # are comments."""
+    import csv
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "labeled" / "gazetteer_discover01.tsv"
-    lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x and not x.startswith("#")]
-    head = lines[0].split("\t")
-    return [dict(zip(head, x.split("\t"))) for x in lines[1:]]
+    for f in sorted((Path(__file__).resolve().parent.parent / "labeled").glob(pattern)):
+        with f.open(encoding="utf-8", newline="") as fh:
+            yield from csv.DictReader((x for x in fh if not x.startswith("#")), delimiter="\t")
 
 
-def test_extended_gazetteer_holds_the_reviewed_discoveries(corpus_docs):
+def _discover_review() -> list:
+    return list(_labeled_tsv("gazetteer_discover01.tsv"))
+
+
+def test_extended_gazetteer_holds_the_reviewed_discoveries(corpus_docs, keyed_texts):
     """Gazetteer.default(extended=True): the names curators accepted from discover."""
-    from policytag.normalize import normalize
     from policytag.programs import _surface_key
 
     base, ext = Gazetteer.default(), Gazetteer.default(extended=True)
@@ -207,7 +217,7 @@ def test_extended_gazetteer_holds_the_reviewed_discoveries(corpus_docs):
     assert all(r["verdict"] in ("name", "fix") for r in review if r["applied"] != "-")
     base_forms = {_surface_key(s) for p in base for s in p.surface_forms}
     assert not any(_surface_key(s) in base_forms for p in added for s in p.surface_forms)
-    texts = [_surface_key(normalize(d.text).text) for d in corpus_docs]
+    texts = [keyed_texts[d.id] for d in corpus_docs]  # the corpora, not the seeds
     assert all(any(p.name in t for t in texts) for p in added), "a discovered name is not in the corpora"
     assert all(p.level == "national" or p.region != "全国" for p in added)
     m = ProgramMatcher(ext, learned=False)
@@ -223,16 +233,11 @@ DISCOVER_KAPPA = 0.85
 
 def test_discover_reviewers_agree():
     """A second curator read a sample of the candidates blind (labeled/raw/discover01.G2?.tsv)."""
-    from pathlib import Path
-
     from sklearn.metrics import cohen_kappa_score
 
     first = {r["id"]: r["verdict"] for r in _discover_review()}
-    pairs = []
-    for f in sorted((Path(__file__).resolve().parent.parent / "labeled" / "raw").glob("discover01.G2?.tsv")):
-        for line in f.read_text(encoding="utf-8").splitlines()[1:]:
-            c = line.split("\t")
-            pairs.append((first[c[0]] != "not", c[2] != "not"))  # a name (or a fix) or not
+    pairs = [(first[r["id"]] != "not", r["verdict"] != "not")  # a name (or a fix) or not
+             for r in _labeled_tsv("raw/discover01.G2?.tsv")]
     assert len(pairs) >= 300
     kappa = cohen_kappa_score([a for a, _ in pairs], [b for _, b in pairs])
     print(f"discover review: {len(pairs)} candidates read twice, kappa {kappa:.3f}")
@@ -612,16 +617,6 @@ def test_precision_recall_without_the_learned_scorer(corpus_root, pattern):
 
 
 
-def _kind_rows():  # noqa: ANN202
-    """The rows of the kind annotators' files (labeled/raw/kinds01.*.tsv)."""
-    import csv
-    from pathlib import Path
-
-    for f in sorted((Path(__file__).resolve().parent.parent / "labeled" / "raw").glob("kinds01.*.tsv")):
-        with f.open(encoding="utf-8", newline="") as fh:
-            yield from csv.DictReader(fh, delimiter="\t")
-
-
 def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
     """(paragraph text, annotated names) of an adjudicated set, keeping the mentions
     that a kind annotator called a name: items of written-out lists and
@@ -629,7 +624,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
     from pathlib import Path
 
     kinds: dict = {}  # (doc, para, mention) -> the kinds its annotators gave it
-    for r in _kind_rows():
+    for r in _labeled_tsv("raw/kinds01.*.tsv"):
         if r["set"] == set_name:
             kinds.setdefault((r["doc"], int(r["para"]), r["mention"]), set()).add(r["kind"])
     gold = Path(__file__).resolve().parent.parent / "labeled" / f"{set_name}.adjudicated.jsonl"
@@ -671,7 +666,7 @@ def test_kind_annotators_agree():
     from sklearn.metrics import cohen_kappa_score
 
     by: dict = {}  # set -> annotator -> (doc, para, mention) -> kind
-    for r in _kind_rows():
+    for r in _labeled_tsv("raw/kinds01.*.tsv"):
         by.setdefault(r["set"], {}).setdefault(r["annotator"], {})[(r["doc"], r["para"], r["mention"])] = r["kind"]
     double = {s: a for s, a in by.items() if len(a) == 2}
     assert double, "no set was classified twice"
