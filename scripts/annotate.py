@@ -88,7 +88,8 @@ def cmd_sample_programs(args):
 
     Drawn at random (seeded) from the labelled ``--split`` (dev by default; the
     matcher learns nothing from the theme split, so train paragraphs serve as
-    well once dev is used up), without looking at the text; split into two
+    well once dev is used up), or with ``--split unlabelled`` from the corpus
+    paragraphs that carry no theme label, without looking at the text; split into two
     halves for two annotators, and every ``--every``-th paragraph also goes to
     a double-reading batch.
     """
@@ -96,8 +97,14 @@ def cmd_sample_programs(args):
     taken = set()
     for f in BATCHES.glob("pg*.tsv"):
         taken |= {(d, p) for d, p, _ in _read_batch(f.stem)}
-    dev = [(r["doc"], r["para"], r["hash"]) for _, r in iter_json_lines(ROOT / "labeled" / "paragraphs.jsonl")
-           if r["split"] == args.split and (r["doc"], r["para"]) not in taken]
+    labelled = [r for _, r in iter_json_lines(ROOT / "labeled" / "paragraphs.jsonl")]
+    if args.split == "unlabelled":
+        known = {(r["doc"], r["para"]) for r in labelled} | taken
+        dev = [(doc_id, i, paragraph_hash(p.text)) for doc_id, (_, paras) in _all_paragraphs(args.corpus).items()
+               for i, p in enumerate(paras) if (doc_id, i) not in known]
+    else:
+        dev = [(r["doc"], r["para"], r["hash"]) for r in labelled
+               if r["split"] == args.split and (r["doc"], r["para"]) not in taken]
     picked = sorted(rng.sample(sorted(dev), min(args.n, len(dev))))
     order = picked[:]
     rng.shuffle(order)
@@ -206,7 +213,8 @@ def main(argv=None):
     s.add_argument("--double", required=True, help="name of the double-reading batch, e.g. pg04")
     s.add_argument("--every", type=int, default=5)
     s.add_argument("--seed", type=int, default=20261123)
-    s.add_argument("--split", choices=("dev", "train"), default="dev", help="labelled split to draw from")
+    s.add_argument("--split", choices=("dev", "train", "unlabelled"), default="dev",
+                   help="labelled split to draw from, or the paragraphs with no theme label")
     s = sub.add_parser("show")
     s.add_argument("batch")
     s.add_argument("--from", dest="start", type=int)
