@@ -251,7 +251,7 @@ def test_discover_reviewers_agree():
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
 EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.86, 0.93), "pg20.adjudicated.jsonl": (0.91, 0.96),
-                   "pg30.adjudicated.jsonl": (0.85, 0.89)}
+                   "pg30.adjudicated.jsonl": (0.85, 0.89), "pg32.adjudicated.jsonl": (0.92, 0.80)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -549,6 +549,21 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # 国企改革行动, 整治群众身边不正之风, 职业伤害保障); the scorer retrained (CV P 0.891 R 0.908; without it
 # P 0.882 R 0.897).  Not measured on a held-out set.  In-sample: pg30 P 0.871 R 0.888 (exact 0.779 / 0.784;
 # learned=False 0.861 / 0.840; names only 0.905); the other sets as before within 0.005.
+#   pg32.adjudicated (the held-out set of the eleventh session: 300 paragraphs that carry no theme label and
+#   are in no earlier batch, drawn with --split unlabelled, so 258 national and 42 provincial; read in full by
+#   P59/P60 and again by P61/P62, the 33 disputed paragraphs decided by J17; 371 mentions, 355 names; measured
+#   once, on a87c02d): P 0.928 R 0.744, exact P 0.795 R 0.628, names only R 0.772 (learned=False: P 0.899
+#   R 0.704, names 0.730; patterns=False too: P 0.929 R 0.677); with the extended gazetteer P 0.918 R 0.801,
+#   names 0.825.  Each reading against it: P 0.983 / 0.978, R 0.954 / 0.973.  By source: gazetteer 270
+#   found, precision 0.93; learned 19, 0.89; templates 4, 0.75.  By part: provincial 2026 P 0.902 R 0.816
+#   (103 mentions), national from 1990 P 0.939 R 0.718 (195), national before 1990 P 0.944 R 0.712 (73).
+#   Of the 62 names the extended state missed, 43 occur elsewhere in ../shared/corpora (政务公开, 扫盲,
+#   公私合营, 基本公共卫生服务, 异地就医直接结算 ...): the national reports have had no curator's full reading.
+#   Every hit was also judged for reference (REFERENCE_PRECISION below): 0.99.
+# Then pg32.adjudicated became a studied set: 过渡时期的总路线 and 对外政策的总路线 added so that bare 总路线 in
+# them is no longer 社会主义建设总路线 (the reference judges' one real error); the scorer retrained with pg32
+# (CV P 0.891 R 0.900; without it P 0.882 R 0.887).  In-sample: pg32 P 0.940 R 0.774 (names 0.803); the
+# other sets within the floors.
 # Tried and not kept: training the scorer on names ending in a program word generated as if the gazetteer
 # knew none of them (1,584 positives in 9,864 spans, not the few the gazetteer leaves over).  Retrained on
 # the state each set was measured on and run on that held-out set: pg28 P 0.876 R 0.729 at span >= 0.4
@@ -568,7 +583,8 @@ GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.90, 0
                "pg16.adjudicated.jsonl": (0.92, 0.95), "pg18.adjudicated.jsonl": (0.92, 0.95),
                "pg20.adjudicated.jsonl": (0.91, 0.94), "pg22.adjudicated.jsonl": (0.91, 0.95),
                "pg24.adjudicated.jsonl": (0.88, 0.93), "pg26.adjudicated.jsonl": (0.90, 0.92),
-               "pg28.adjudicated.jsonl": (0.90, 0.88), "pg30.adjudicated.jsonl": (0.86, 0.87)}
+               "pg28.adjudicated.jsonl": (0.90, 0.88), "pg30.adjudicated.jsonl": (0.86, 0.87),
+               "pg32.adjudicated.jsonl": (0.93, 0.77)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.76, 0.79), "pg08?.*.jsonl": (0.74, 0.79),
                 "pg10.adjudicated.jsonl": (0.80, 0.83), "pg12.adjudicated.jsonl": (0.81, 0.82),
@@ -576,7 +592,7 @@ EXACT_FLOORS = {"pg06?.*.jsonl": (0.76, 0.79), "pg08?.*.jsonl": (0.74, 0.79),
                 "pg18.adjudicated.jsonl": (0.85, 0.87), "pg20.adjudicated.jsonl": (0.82, 0.84),
                 "pg22.adjudicated.jsonl": (0.83, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
                 "pg26.adjudicated.jsonl": (0.83, 0.84), "pg28.adjudicated.jsonl": (0.80, 0.78),
-                "pg30.adjudicated.jsonl": (0.76, 0.77)}
+                "pg30.adjudicated.jsonl": (0.76, 0.77), "pg32.adjudicated.jsonl": (0.82, 0.66)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.80, 0.82), "pg08?.*.jsonl": (0.81, 0.85),
                "pg10.adjudicated.jsonl": (0.87, 0.91), "pg12.adjudicated.jsonl": (0.90, 0.88),
@@ -584,7 +600,7 @@ FAST_FLOORS = {"pg06?.*.jsonl": (0.80, 0.82), "pg08?.*.jsonl": (0.81, 0.85),
                "pg18.adjudicated.jsonl": (0.91, 0.93), "pg20.adjudicated.jsonl": (0.90, 0.92),
                "pg22.adjudicated.jsonl": (0.87, 0.91), "pg24.adjudicated.jsonl": (0.87, 0.90),
                "pg26.adjudicated.jsonl": (0.87, 0.87), "pg28.adjudicated.jsonl": (0.88, 0.85),
-               "pg30.adjudicated.jsonl": (0.85, 0.83)}
+               "pg30.adjudicated.jsonl": (0.85, 0.83), "pg32.adjudicated.jsonl": (0.89, 0.70)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -646,7 +662,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
 # occur nowhere else in ../shared/corpora (pg24 18 of 62, pg26 49 of 97, pg28 41 of 91, pg30 33 of 60), so
 # no reading of the rest of the corpora could have listed them.  In-sample (eca9860): pg24 0.966, pg26
 # 0.953, pg28 0.935.
-NAMES_RECALL_FLOORS = {"pg24": 0.95, "pg26": 0.94, "pg28": 0.92, "pg30": 0.89}
+NAMES_RECALL_FLOORS = {"pg24": 0.95, "pg26": 0.94, "pg28": 0.92, "pg30": 0.89, "pg32": 0.80}
 
 
 @pytest.mark.parametrize("set_name", sorted(NAMES_RECALL_FLOORS))
@@ -658,7 +674,7 @@ def test_recall_on_program_names(matcher, corpus_root, set_name):
     assert r["recall"] >= NAMES_RECALL_FLOORS[set_name]
 
 
-KIND_KAPPAS = {"pg28": 0.863, "pg30": 0.808}
+KIND_KAPPAS = {"pg28": 0.863, "pg30": 0.808, "pg32": 0.581}
 
 
 def test_kind_annotators_agree():
@@ -679,6 +695,50 @@ def test_kind_annotators_agree():
         kappa = cohen_kappa_score(first, second)
         print(f"{s}: {a} vs {b}, {len(keys)} mentions, agreement {po:.3f}, kappa {kappa:.3f}")
         assert round(kappa, 3) == KIND_KAPPAS[s]
+
+
+# Reference judgement (eleventh session; labeled/README.md, "Reference judgement").  Every program the matcher
+# of a87c02d reported on the held-out pg32 paragraphs (default, learned=False and the extended gazetteer: 330
+# hits, each name once per paragraph as program_report counts them) was read by two judges, blind to the
+# gold, who said whether the text there refers to the program named, in any role (cited as a programme, a
+# goal, a modifier, a close paraphrase) or means something else.  They agree on 328 of 330.  Both say it
+# refers to the program for 291 of the default matcher's 293 (0.993), 283 of 286 without the scorer (0.990)
+# and 315 of 318 with the extended gazetteer (0.991); the strict gold confirms 272 of the 293 (0.928): the 21
+# it does not are uses the guide leaves out (依法行政 before 1999, 创新驱动 as an orientation, 自贸港 in the
+# name of a law-making power, 取消农业税 as a one-off measure), all read as references.
+REFERENCE_PRECISION = {"default": (291, 293), "fast": (283, 286), "extended": (315, 318)}
+
+
+def test_reference_judgement_of_the_held_out_hits(matcher, corpus_root):
+    """What the matcher reports on unseen paragraphs refers to the program it names, as readers judge it."""
+    from pathlib import Path
+
+    hits = list(_labeled_tsv("reference01_hits.tsv"))
+    judges = {j: {r["id"]: r["verdict"] for r in _labeled_tsv(f"raw/reference01.{j}.tsv")} for j in ("L01", "L02")}
+    ids = [h["id"] for h in hits]
+    assert len(ids) == len(set(ids)) == 330
+    assert all(set(v) == set(ids) and set(v.values()) == {"program", "other"} for v in judges.values())
+    gold = Path(__file__).resolve().parent.parent / "labeled" / "pg32.adjudicated.jsonl"
+    texts = {(rec["doc"], rec["para"]): text for text, rec in _gold_records([gold], corpus_root)}
+    for h in hits:  # the spans point at the paragraph text
+        assert texts[h["doc"], int(h["para"])][int(h["start"]):int(h["end"])] == h["surface"], h["id"]
+    assert sum(judges["L01"][i] == judges["L02"][i] for i in ids) == 328
+    both = {i for i in ids if judges["L01"][i] == judges["L02"][i] == "program"}
+    for key, (right, found) in REFERENCE_PRECISION.items():
+        judged = [h["id"] for h in hits if key in h["matchers"].split(",")]
+        assert (sum(i in both for i in judged), len(judged)) == (right, found), key
+        print(f"pg32 {key}: {right} of {found} found programs are references ({right / found:.3f})")
+    # the shipped matcher, now: nearly all it reports there has been judged, and holds the precision
+    judged_ids = {(h["doc"], int(h["para"]), int(h["start"]), int(h["end"]), h["name"]): h["id"] for h in hits}
+    now = []
+    for (doc, para), text in texts.items():
+        first: dict = {}
+        for m in matcher.find(text):
+            first.setdefault(m.name, (doc, para, m.start, m.end, m.name))
+        now += first.values()
+    seen = [judged_ids[k] for k in now if k in judged_ids]
+    assert len(seen) >= 0.95 * len(now), "the matcher reports programs nobody judged: judge them (labeled/README.md)"
+    assert sum(i in both for i in seen) / len(seen) >= 0.98
 
 
 def test_learned_names_may_cross_one_conjunction(matcher):
@@ -787,6 +847,7 @@ AGREEMENTS = [
     ("pg26?.*.jsonl", "pg27?.*.jsonl", (300, 475, 482, 0.929)),  # P49, P50; J12 (adj12)
     ("pg28?.*.jsonl", "pg29?.*.jsonl", (300, 434, 444, 0.957)),  # P53, P54; J15 (adj13)
     ("pg30?.*.jsonl", "pg31?.*.jsonl", (300, 459, 453, 0.979)),  # P57, P58; J16 (adj14)
+    ("pg32?.*.jsonl", "pg33?.*.jsonl", (300, 360, 370, 0.947)),  # P61, P62; J17 (adj15)
 ]
 
 
