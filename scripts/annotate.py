@@ -100,8 +100,9 @@ def cmd_sample_programs(args):
     labelled = [r for _, r in iter_json_lines(ROOT / "labeled" / "paragraphs.jsonl")]
     if args.split == "unlabelled":
         known = {(r["doc"], r["para"]) for r in labelled} | taken
+        docs = set(args.docs.split(",")) if args.docs else None
         dev = [(doc_id, i, paragraph_hash(p.text)) for doc_id, (_, paras) in _all_paragraphs(args.corpus).items()
-               for i, p in enumerate(paras) if (doc_id, i) not in known]
+               if docs is None or doc_id in docs for i, p in enumerate(paras) if (doc_id, i) not in known]
     else:
         dev = [(r["doc"], r["para"], r["hash"]) for r in labelled
                if r["split"] == args.split and (r["doc"], r["para"]) not in taken]
@@ -215,6 +216,8 @@ def main(argv=None):
     s.add_argument("--seed", type=int, default=20261123)
     s.add_argument("--split", choices=("dev", "train", "unlabelled"), default="dev",
                    help="labelled split to draw from, or the paragraphs with no theme label")
+    s.add_argument("--docs", help="with --split unlabelled: only these documents (comma-separated ids), e.g. "
+                                  "reports kept out of a curator's reading")
     s = sub.add_parser("show")
     s.add_argument("batch")
     s.add_argument("--from", dest="start", type=int)
