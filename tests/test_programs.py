@@ -213,7 +213,10 @@ def test_extended_gazetteer_holds_the_reviewed_discoveries(corpus_docs, keyed_te
     review = _discover_review()
     assert len(review) == 4239 and {r["verdict"] for r in review} == {"name", "not", "fix"}
     taken = {r["corrected"] if r["verdict"] == "fix" else r["candidate"] for r in review if r["applied"] == "added"}
-    assert {p.name for p in added} == taken and len(added) == 859
+    assert {p.name for p in added} == taken and len(added) == 776
+    # 83 of the 859 names were listed again by the national pass and kept by its reviewers: they are shipped now
+    moved = {r["corrected"] if r["verdict"] == "fix" else r["candidate"] for r in review if r["applied"] == "default"}
+    assert len(moved) == 83 and all(base.lookup(_surface_key(n)) is not None for n in moved)
     assert all(r["verdict"] in ("name", "fix") for r in review if r["applied"] != "-")
     base_forms = {_surface_key(s) for p in base for s in p.surface_forms}
     assert not any(_surface_key(s) in base_forms for p in added for s in p.surface_forms)
@@ -223,6 +226,31 @@ def test_extended_gazetteer_holds_the_reviewed_discoveries(corpus_docs, keyed_te
     m = ProgramMatcher(ext, learned=False)
     assert [x.name for x in m.find("推进国务院机构改革")] == ["国务院机构改革"]
     assert ProgramMatcher(learned=False).find("推进国务院机构改革") == []
+
+
+def test_national_pass_applied_as_reviewed():
+    """The eleventh session's reading of the national reports (labeled/gazetteer_national01.tsv): curators G24-G29
+    listed the names the matcher missed, two reviewers judged every form blind to the gold; what both kept is
+    shipped, what either dropped is not."""
+    from sklearn.metrics import cohen_kappa_score
+
+    from policytag.programs import _surface_key
+
+    rows = list(_labeled_tsv("gazetteer_national01.tsv"))
+    assert len(rows) == 484 and len({r["form"] for r in rows}) == 484
+    base = Gazetteer.default()
+    for r in rows:
+        v = sorted(x.split(":")[1] for x in (r["reviewer1"], r["reviewer2"]))
+        assert r["result"] == ("keep" if v == ["keep", "keep"] else "drop" if "drop" in v else "concept"), r["item"]
+        shipped = base.lookup(_surface_key(r["form"]))
+        assert (shipped is not None) == (r["result"] != "drop"), r["form"]
+        assert r["applied"] == (shipped.name if shipped is not None else "-"), r["form"]
+    proposals = list(_labeled_tsv("raw/national01.G2?.tsv"))
+    assert len(proposals) == 650 and all(p["surface"] for p in proposals)
+    first = [x["reviewer1"].split(":")[1] != "drop" for x in rows]
+    second = [x["reviewer2"].split(":")[1] != "drop" for x in rows]
+    assert sum(a == b for a, b in zip(first, second)) == 454
+    assert round(cohen_kappa_score(first, second), 3) == 0.609
 
 
 # measured: G22 and G23 against the first curators on 301 candidates (68 names both, 3 only the first
@@ -250,8 +278,9 @@ def test_discover_reviewers_agree():
 # P 0.858 R 0.844 (names 0.865) without them; learned=False P 0.848 R 0.883 (names 0.903) against 0.854 / 0.823.
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
-EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.86, 0.93), "pg20.adjudicated.jsonl": (0.91, 0.96),
-                   "pg30.adjudicated.jsonl": (0.85, 0.89), "pg32.adjudicated.jsonl": (0.92, 0.80)}
+EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.85, 0.93), "pg20.adjudicated.jsonl": (0.9, 0.96),
+                   "pg30.adjudicated.jsonl": (0.84, 0.89), "pg32.adjudicated.jsonl": (0.91, 0.8),
+                   "pg34.adjudicated.jsonl": (0.92, 0.8)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -305,15 +334,18 @@ def test_precision_recall_against_annotations(matcher, corpus_root):
     # the 290 more names found are mostly real programs these lists leave out (户籍制度改革,
     # 集体林权制度改革, 最低生活保障制度 ...), so precision against them falls
     # 0.680 / 0.788 after the second review and G06's additions (sixth session); 0.646 / 0.794 after
-    # the seventh session's additions (goals such as 教育强省 and many named reforms these lists leave out)
-    assert r["precision"] >= 0.62 and r["recall"] >= 0.76
+    # the seventh session's additions (goals such as 教育强省 and many named reforms these lists leave out);
+    # 0.623 / 0.785 before and 0.605 / 0.786 after the eleventh session's national pass (44 more names found
+    # in these paragraphs: 政务公开, 基本公共卫生服务 ... which these incomplete lists seldom recorded)
+    assert r["precision"] >= 0.60 and r["recall"] >= 0.76
     # The learned names are mostly the long tail these incomplete lists leave out, too.
     r = program_report(_gold(dev), matcher)
     print(f"dev annotations: precision {r['precision']:.3f} recall {r['recall']:.3f}")
     # measured 0.669 / 0.798; 0.674 / 0.776 (sixth session); 0.637 / 0.784 (seventh); 0.628 / 0.745
     # (eighth: unknown bare quoted labels now need the scorer's probability 0.9); 0.609 / 0.75 after the
-    # eighth session's additions (依法行政, 扩大内需 ... which these lists leave out)
-    assert r["precision"] >= 0.59 and r["recall"] >= 0.73
+    # eighth session's additions (依法行政, 扩大内需 ... which these lists leave out); 0.588 / 0.746 after the
+    # eleventh session's national pass
+    assert r["precision"] >= 0.58 and r["recall"] >= 0.73
 
 
 def _gold_records(files, corpus_root):  # noqa: ANN001, ANN202
@@ -576,31 +608,33 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # The wrong ones are real names used as descriptions (建设和美乡村150个, 依法行政能力, 双拥共建), and the context
 # does not tell them apart: at probability 0.5 it removes 38 wrong names for 24 right ones (precision 0.915 to
 # 0.921), at 0.8 143 wrong for 300 right (0.935).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.81, 0.84), "pg03.adjudicated.jsonl": (0.90, 0.85),
-               "pg03?.*.jsonl": (0.80, 0.87), "pg05?.*.jsonl": (0.84, 0.88), "pg06?.*.jsonl": (0.83, 0.85),
-               "pg08?.*.jsonl": (0.82, 0.87), "pg10.adjudicated.jsonl": (0.88, 0.92),
-               "pg12.adjudicated.jsonl": (0.91, 0.92), "pg14.adjudicated.jsonl": (0.91, 0.94),
-               "pg16.adjudicated.jsonl": (0.92, 0.95), "pg18.adjudicated.jsonl": (0.92, 0.95),
-               "pg20.adjudicated.jsonl": (0.91, 0.94), "pg22.adjudicated.jsonl": (0.91, 0.95),
-               "pg24.adjudicated.jsonl": (0.88, 0.93), "pg26.adjudicated.jsonl": (0.90, 0.92),
-               "pg28.adjudicated.jsonl": (0.90, 0.88), "pg30.adjudicated.jsonl": (0.86, 0.87),
-               "pg32.adjudicated.jsonl": (0.93, 0.77)}
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0.85),
+               "pg03?.*.jsonl": (0.78, 0.87), "pg05?.*.jsonl": (0.82, 0.88), "pg06?.*.jsonl": (0.81, 0.85),
+               "pg08?.*.jsonl": (0.8, 0.87), "pg10.adjudicated.jsonl": (0.87, 0.92),
+               "pg12.adjudicated.jsonl": (0.88, 0.92), "pg14.adjudicated.jsonl": (0.89, 0.94),
+               "pg16.adjudicated.jsonl": (0.9, 0.95), "pg18.adjudicated.jsonl": (0.91, 0.95),
+               "pg20.adjudicated.jsonl": (0.91, 0.94), "pg22.adjudicated.jsonl": (0.9, 0.95),
+               "pg24.adjudicated.jsonl": (0.88, 0.93), "pg26.adjudicated.jsonl": (0.9, 0.92),
+               "pg28.adjudicated.jsonl": (0.9, 0.88), "pg30.adjudicated.jsonl": (0.85, 0.87),
+               "pg32.adjudicated.jsonl": (0.93, 0.77), "pg34.adjudicated.jsonl": (0.93, 0.75)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.76, 0.79), "pg08?.*.jsonl": (0.74, 0.79),
-                "pg10.adjudicated.jsonl": (0.80, 0.83), "pg12.adjudicated.jsonl": (0.81, 0.82),
-                "pg14.adjudicated.jsonl": (0.85, 0.88), "pg16.adjudicated.jsonl": (0.83, 0.86),
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.75, 0.79), "pg08?.*.jsonl": (0.73, 0.79),
+                "pg10.adjudicated.jsonl": (0.8, 0.83), "pg12.adjudicated.jsonl": (0.79, 0.82),
+                "pg14.adjudicated.jsonl": (0.84, 0.88), "pg16.adjudicated.jsonl": (0.82, 0.86),
                 "pg18.adjudicated.jsonl": (0.85, 0.87), "pg20.adjudicated.jsonl": (0.82, 0.84),
-                "pg22.adjudicated.jsonl": (0.83, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
-                "pg26.adjudicated.jsonl": (0.83, 0.84), "pg28.adjudicated.jsonl": (0.80, 0.78),
-                "pg30.adjudicated.jsonl": (0.76, 0.77), "pg32.adjudicated.jsonl": (0.82, 0.66)}
+                "pg22.adjudicated.jsonl": (0.82, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
+                "pg26.adjudicated.jsonl": (0.83, 0.84), "pg28.adjudicated.jsonl": (0.8, 0.78),
+                "pg30.adjudicated.jsonl": (0.75, 0.77), "pg32.adjudicated.jsonl": (0.82, 0.66),
+                "pg34.adjudicated.jsonl": (0.8, 0.64)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.80, 0.82), "pg08?.*.jsonl": (0.81, 0.85),
-               "pg10.adjudicated.jsonl": (0.87, 0.91), "pg12.adjudicated.jsonl": (0.90, 0.88),
-               "pg14.adjudicated.jsonl": (0.90, 0.93), "pg16.adjudicated.jsonl": (0.91, 0.93),
-               "pg18.adjudicated.jsonl": (0.91, 0.93), "pg20.adjudicated.jsonl": (0.90, 0.92),
-               "pg22.adjudicated.jsonl": (0.87, 0.91), "pg24.adjudicated.jsonl": (0.87, 0.90),
+FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.82), "pg08?.*.jsonl": (0.79, 0.85),
+               "pg10.adjudicated.jsonl": (0.86, 0.91), "pg12.adjudicated.jsonl": (0.87, 0.88),
+               "pg14.adjudicated.jsonl": (0.89, 0.93), "pg16.adjudicated.jsonl": (0.89, 0.93),
+               "pg18.adjudicated.jsonl": (0.9, 0.93), "pg20.adjudicated.jsonl": (0.9, 0.92),
+               "pg22.adjudicated.jsonl": (0.86, 0.91), "pg24.adjudicated.jsonl": (0.87, 0.9),
                "pg26.adjudicated.jsonl": (0.87, 0.87), "pg28.adjudicated.jsonl": (0.88, 0.85),
-               "pg30.adjudicated.jsonl": (0.85, 0.83), "pg32.adjudicated.jsonl": (0.89, 0.70)}
+               "pg30.adjudicated.jsonl": (0.84, 0.83), "pg32.adjudicated.jsonl": (0.89, 0.7),
+               "pg34.adjudicated.jsonl": (0.91, 0.73)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -662,7 +696,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
 # occur nowhere else in ../shared/corpora (pg24 18 of 62, pg26 49 of 97, pg28 41 of 91, pg30 33 of 60), so
 # no reading of the rest of the corpora could have listed them.  In-sample (eca9860): pg24 0.966, pg26
 # 0.953, pg28 0.935.
-NAMES_RECALL_FLOORS = {"pg24": 0.95, "pg26": 0.94, "pg28": 0.92, "pg30": 0.89, "pg32": 0.80}
+NAMES_RECALL_FLOORS = {"pg24": 0.95, "pg26": 0.94, "pg28": 0.92, "pg30": 0.89, "pg32": 0.8, "pg34": 0.78}
 
 
 @pytest.mark.parametrize("set_name", sorted(NAMES_RECALL_FLOORS))
@@ -674,7 +708,7 @@ def test_recall_on_program_names(matcher, corpus_root, set_name):
     assert r["recall"] >= NAMES_RECALL_FLOORS[set_name]
 
 
-KIND_KAPPAS = {"pg28": 0.863, "pg30": 0.808, "pg32": 0.581}
+KIND_KAPPAS = {"pg28": 0.863, "pg30": 0.808, "pg32": 0.581, "pg34": 0.871}
 
 
 def test_kind_annotators_agree():
@@ -728,6 +762,14 @@ def test_reference_judgement_of_the_held_out_hits(matcher, corpus_root):
         judged = [h["id"] for h in hits if key in h["matchers"].split(",")]
         assert (sum(i in both for i in judged), len(judged)) == (right, found), key
         print(f"pg32 {key}: {right} of {found} found programs are references ({right / found:.3f})")
+    # the programs the national pass added there (reference01b: 39 more hits, L05 and L06: all 39 references)
+    more = list(_labeled_tsv("reference01b_hits.tsv"))
+    more_judges = [{r["id"]: r["verdict"] for r in _labeled_tsv(f"raw/reference01b.{j}.tsv")} for j in ("L05", "L06")]
+    assert len(more) == 39 and all(set(v) == {h["id"] for h in more} for v in more_judges)
+    for h in more:
+        assert texts[h["doc"], int(h["para"])][int(h["start"]):int(h["end"])] == h["surface"], h["id"]
+    both |= {h["id"] for h in more if all(v[h["id"]] == "program" for v in more_judges)}
+    hits += more
     # the shipped matcher, now: nearly all it reports there has been judged, and holds the precision
     judged_ids = {(h["doc"], int(h["para"]), int(h["start"]), int(h["end"]), h["name"]): h["id"] for h in hits}
     now = []
@@ -738,7 +780,34 @@ def test_reference_judgement_of_the_held_out_hits(matcher, corpus_root):
         now += first.values()
     seen = [judged_ids[k] for k in now if k in judged_ids]
     assert len(seen) >= 0.95 * len(now), "the matcher reports programs nobody judged: judge them (labeled/README.md)"
+    print(f"pg32 now: {len(now)} found programs, {len(seen)} judged, {sum(i in both for i in seen)} references")
     assert sum(i in both for i in seen) / len(seen) >= 0.98
+
+
+# The same judgement on pg34 (labeled/reference02_hits.tsv; the nine national reports kept out of the national pass):
+# every program the matcher reported there after that pass, 294 hits, judged by L03 and L04, blind to the gold; they
+# agree on 293.  Both call 263 of the default matcher's 264 references (0.996), 258 of 259 with learned=False and
+# 283 of 284 with the extended gazetteer; the one other is 自由贸易港 in 2018, before Hainan was chosen.  The strict
+# gold confirms 246 of the 264 (0.932).
+REFERENCE02_PRECISION = {"default": (263, 264), "fast": (258, 259), "extended": (283, 284)}
+
+
+def test_reference_judgement_of_the_national_held_out_hits(corpus_root):
+    from pathlib import Path
+
+    hits = list(_labeled_tsv("reference02_hits.tsv"))
+    judges = [{r["id"]: r["verdict"] for r in _labeled_tsv(f"raw/reference02.{j}.tsv")} for j in ("L03", "L04")]
+    ids = [h["id"] for h in hits]
+    assert len(set(ids)) == len(ids) == 294 and all(set(v) == set(ids) for v in judges)
+    gold = Path(__file__).resolve().parent.parent / "labeled" / "pg34.adjudicated.jsonl"
+    texts = {(rec["doc"], rec["para"]): text for text, rec in _gold_records([gold], corpus_root)}
+    for h in hits:
+        assert texts[h["doc"], int(h["para"])][int(h["start"]):int(h["end"])] == h["surface"], h["id"]
+    assert sum(judges[0][i] == judges[1][i] for i in ids) == 293
+    both = {i for i in ids if judges[0][i] == judges[1][i] == "program"}
+    for key, expected in REFERENCE02_PRECISION.items():
+        judged = [h["id"] for h in hits if key in h["matchers"].split(",")]
+        assert (sum(i in both for i in judged), len(judged)) == expected, key
 
 
 def test_learned_names_may_cross_one_conjunction(matcher):
@@ -848,6 +917,7 @@ AGREEMENTS = [
     ("pg28?.*.jsonl", "pg29?.*.jsonl", (300, 434, 444, 0.957)),  # P53, P54; J15 (adj13)
     ("pg30?.*.jsonl", "pg31?.*.jsonl", (300, 459, 453, 0.979)),  # P57, P58; J16 (adj14)
     ("pg32?.*.jsonl", "pg33?.*.jsonl", (300, 360, 370, 0.947)),  # P61, P62; J17 (adj15)
+    ("pg34?.*.jsonl", "pg35?.*.jsonl", (300, 324, 325, 0.969)),  # P65, P66; J18 (adj16)
 ]
 
 
