@@ -320,8 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(…行动, …工程, …试点, …改革) that the learned scorer accepts (source 'learned'), "
                    "and keep every quoted numbered template")
     p.add_argument("--extended", action="store_true",
-                   help="add the 776 names curators accepted from 'discover' over the reference corpora "
-                        "(policytag/data/programs_discovered.tsv): more recall, a little less precision")
+                   help="add the 156 names one curator accepted from 'discover' over the reference corpora "
+                        "and a second reader did not (policytag/data/programs_discovered.tsv): a little more recall, less precision")
     p.add_argument("--min-count", type=int, default=2,
                    help="discover: minimum number of paragraphs a candidate occurs in (default 2; 1 lists every candidate, for reviewing a corpus in full)")
     p.add_argument("--top", type=int, default=100, help="discover: how many candidates to print (default 100)")

@@ -213,10 +213,11 @@ def test_extended_gazetteer_holds_the_reviewed_discoveries(corpus_docs, keyed_te
     review = _discover_review()
     assert len(review) == 4239 and {r["verdict"] for r in review} == {"name", "not", "fix"}
     taken = {r["corrected"] if r["verdict"] == "fix" else r["candidate"] for r in review if r["applied"] == "added"}
-    assert {p.name for p in added} == taken and len(added) == 776
-    # 83 of the 859 names were listed again by the national pass and kept by its reviewers: they are shipped now
+    assert {p.name for p in added} == taken and len(added) == 156
+    # 83 of the 859 names were listed again by the national pass and kept by its reviewers, and 620 more kept by a
+    # second reader (gazetteer_discover02.tsv): they are shipped now; the extension keeps the 156 the second reader dropped
     moved = {r["corrected"] if r["verdict"] == "fix" else r["candidate"] for r in review if r["applied"] == "default"}
-    assert len(moved) == 83 and all(base.lookup(_surface_key(n)) is not None for n in moved)
+    assert len(moved) == 703 and all(base.lookup(_surface_key(n)) is not None for n in moved)
     assert all(r["verdict"] in ("name", "fix") for r in review if r["applied"] != "-")
     base_forms = {_surface_key(s) for p in base for s in p.surface_forms}
     assert not any(_surface_key(s) in base_forms for p in added for s in p.surface_forms)
@@ -224,8 +225,8 @@ def test_extended_gazetteer_holds_the_reviewed_discoveries(corpus_docs, keyed_te
     assert all(any(p.name in t for t in texts) for p in added), "a discovered name is not in the corpora"
     assert all(p.level == "national" or p.region != "全国" for p in added)
     m = ProgramMatcher(ext, learned=False)
-    assert [x.name for x in m.find("推进国务院机构改革")] == ["国务院机构改革"]
-    assert ProgramMatcher(learned=False).find("推进国务院机构改革") == []
+    assert [x.name for x in m.find("开展全闽乐购活动")] == ["全闽乐购"]
+    assert ProgramMatcher(learned=False).find("开展全闽乐购活动") == []
 
 
 def test_national_pass_applied_as_reviewed():
@@ -238,19 +239,40 @@ def test_national_pass_applied_as_reviewed():
 
     rows = list(_labeled_tsv("gazetteer_national01.tsv"))
     assert len(rows) == 484 and len({r["form"] for r in rows}) == 484
+    second_kept = {_surface_key(r["form"]) for r in _labeled_tsv("gazetteer_discover02.tsv") if r["verdict"] != "drop"}
     base = Gazetteer.default()
     for r in rows:
         v = sorted(x.split(":")[1] for x in (r["reviewer1"], r["reviewer2"]))
         assert r["result"] == ("keep" if v == ["keep", "keep"] else "drop" if "drop" in v else "concept"), r["item"]
         shipped = base.lookup(_surface_key(r["form"]))
-        assert (shipped is not None) == (r["result"] != "drop"), r["form"]
-        assert r["applied"] == (shipped.name if shipped is not None else "-"), r["form"]
+        if r["result"] != "drop":
+            assert shipped is not None and r["applied"] == shipped.name, r["form"]
+        else:  # not added by this pass (the second reading of the extension kept a few of these: 城镇住房制度改革)
+            assert r["applied"] == "-" and (shipped is None or _surface_key(r["form"]) in second_kept), r["form"]
     proposals = list(_labeled_tsv("raw/national01.G2?.tsv"))
     assert len(proposals) == 650 and all(p["surface"] for p in proposals)
     first = [x["reviewer1"].split(":")[1] != "drop" for x in rows]
     second = [x["reviewer2"].split(":")[1] != "drop" for x in rows]
     assert sum(a == b for a, b in zip(first, second)) == 454
     assert round(cohen_kappa_score(first, second), 3) == 0.609
+
+
+def test_second_reading_of_the_extension_applied():
+    """labeled/gazetteer_discover02.tsv: what a second reader kept of the extension is shipped, what it dropped is
+    only in the extension."""
+    from policytag.programs import _surface_key
+
+    rows = list(_labeled_tsv("gazetteer_discover02.tsv"))
+    assert len(rows) == 776 and {r["reviewer"] for r in rows} == {"R37", "R38", "R39", "R40"}
+    base, ext = Gazetteer.default(), Gazetteer.default(extended=True)
+    for r in rows:
+        shipped = base.lookup(_surface_key(r["form"]))
+        if r["verdict"] == "drop":
+            assert shipped is None and ext.lookup(_surface_key(r["form"])) is not None, r["form"]
+        else:
+            assert shipped is not None and shipped.name == r["shipped"], r["form"]
+            assert (shipped.category == "concept") == (r["verdict"] == "concept"), r["form"]
+    assert sum(r["verdict"] != "drop" for r in rows) == 620
 
 
 # measured: G22 and G23 against the first curators on 301 candidates (68 names both, 3 only the first
@@ -278,9 +300,9 @@ def test_discover_reviewers_agree():
 # P 0.858 R 0.844 (names 0.865) without them; learned=False P 0.848 R 0.883 (names 0.903) against 0.854 / 0.823.
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
-EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.85, 0.93), "pg20.adjudicated.jsonl": (0.9, 0.96),
-                   "pg30.adjudicated.jsonl": (0.84, 0.89), "pg32.adjudicated.jsonl": (0.91, 0.8),
-                   "pg34.adjudicated.jsonl": (0.92, 0.8)}
+EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.85, 0.93), "pg20.adjudicated.jsonl": (0.9, 0.97),
+                   "pg30.adjudicated.jsonl": (0.84, 0.92), "pg32.adjudicated.jsonl": (0.92, 0.85),
+                   "pg34.adjudicated.jsonl": (0.92, 0.81)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -305,10 +327,10 @@ def test_cli_programs(tmp_path):
     out = subprocess.run([sys.executable, "-m", "policytag.cli", "programs", "list"],
                          capture_output=True, text=True, check=True).stdout
     assert len(out.splitlines()) >= 200
-    run = [sys.executable, "-m", "policytag.cli", "programs", "推进国务院机构改革", "--format", "tsv"]
+    run = [sys.executable, "-m", "policytag.cli", "programs", "开展全闽乐购活动", "--format", "tsv"]
     assert subprocess.run(run, capture_output=True, text=True, check=True).stdout == ""
     out = subprocess.run(run + ["--extended"], capture_output=True, text=True, check=True).stdout
-    assert out.split("\t")[1:5] == ["国务院机构改革", "国务院机构改革", "2", "9"]
+    assert out.split("\t")[1:5] == ["全闽乐购", "全闽乐购", "2", "6"]
 
 
 def _gold(records):
@@ -336,8 +358,9 @@ def test_precision_recall_against_annotations(matcher, corpus_root):
     # 0.680 / 0.788 after the second review and G06's additions (sixth session); 0.646 / 0.794 after
     # the seventh session's additions (goals such as 教育强省 and many named reforms these lists leave out);
     # 0.623 / 0.785 before and 0.605 / 0.786 after the eleventh session's national pass (44 more names found
-    # in these paragraphs: 政务公开, 基本公共卫生服务 ... which these incomplete lists seldom recorded)
-    assert r["precision"] >= 0.60 and r["recall"] >= 0.76
+    # in these paragraphs: 政务公开, 基本公共卫生服务 ... which these incomplete lists seldom recorded); 0.595 /
+    # 0.792 after the second reading moved 620 names of the extension into the shipped file
+    assert r["precision"] >= 0.59 and r["recall"] >= 0.78
     # The learned names are mostly the long tail these incomplete lists leave out, too.
     r = program_report(_gold(dev), matcher)
     print(f"dev annotations: precision {r['precision']:.3f} recall {r['recall']:.3f}")
@@ -617,33 +640,33 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # The wrong ones are real names used as descriptions (建设和美乡村150个, 依法行政能力, 双拥共建), and the context
 # does not tell them apart: at probability 0.5 it removes 38 wrong names for 24 right ones (precision 0.915 to
 # 0.921), at 0.8 143 wrong for 300 right (0.935).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0.85),
-               "pg03?.*.jsonl": (0.78, 0.87), "pg05?.*.jsonl": (0.82, 0.88), "pg06?.*.jsonl": (0.81, 0.85),
-               "pg08?.*.jsonl": (0.8, 0.87), "pg10.adjudicated.jsonl": (0.87, 0.92),
-               "pg12.adjudicated.jsonl": (0.88, 0.92), "pg14.adjudicated.jsonl": (0.89, 0.94),
-               "pg16.adjudicated.jsonl": (0.9, 0.95), "pg18.adjudicated.jsonl": (0.91, 0.95),
-               "pg20.adjudicated.jsonl": (0.91, 0.94), "pg22.adjudicated.jsonl": (0.9, 0.95),
-               "pg24.adjudicated.jsonl": (0.88, 0.93), "pg26.adjudicated.jsonl": (0.9, 0.92),
-               "pg28.adjudicated.jsonl": (0.9, 0.88), "pg30.adjudicated.jsonl": (0.85, 0.87),
-               "pg32.adjudicated.jsonl": (0.93, 0.77), "pg34.adjudicated.jsonl": (0.93, 0.75)}
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.78, 0.85), "pg03.adjudicated.jsonl": (0.88, 0.87),
+               "pg03?.*.jsonl": (0.77, 0.89), "pg05?.*.jsonl": (0.82, 0.9), "pg06?.*.jsonl": (0.8, 0.87),
+               "pg08?.*.jsonl": (0.77, 0.88), "pg10.adjudicated.jsonl": (0.86, 0.93),
+               "pg12.adjudicated.jsonl": (0.87, 0.93), "pg14.adjudicated.jsonl": (0.87, 0.95),
+               "pg16.adjudicated.jsonl": (0.89, 0.97), "pg18.adjudicated.jsonl": (0.9, 0.96),
+               "pg20.adjudicated.jsonl": (0.91, 0.96), "pg22.adjudicated.jsonl": (0.89, 0.96),
+               "pg24.adjudicated.jsonl": (0.87, 0.95), "pg26.adjudicated.jsonl": (0.89, 0.94),
+               "pg28.adjudicated.jsonl": (0.89, 0.89), "pg30.adjudicated.jsonl": (0.84, 0.91),
+               "pg32.adjudicated.jsonl": (0.92, 0.85), "pg34.adjudicated.jsonl": (0.92, 0.8)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.75, 0.79), "pg08?.*.jsonl": (0.73, 0.79),
-                "pg10.adjudicated.jsonl": (0.8, 0.83), "pg12.adjudicated.jsonl": (0.79, 0.82),
-                "pg14.adjudicated.jsonl": (0.84, 0.88), "pg16.adjudicated.jsonl": (0.82, 0.86),
-                "pg18.adjudicated.jsonl": (0.85, 0.87), "pg20.adjudicated.jsonl": (0.82, 0.84),
-                "pg22.adjudicated.jsonl": (0.82, 0.87), "pg24.adjudicated.jsonl": (0.79, 0.83),
-                "pg26.adjudicated.jsonl": (0.83, 0.84), "pg28.adjudicated.jsonl": (0.8, 0.78),
-                "pg30.adjudicated.jsonl": (0.75, 0.77), "pg32.adjudicated.jsonl": (0.82, 0.66),
-                "pg34.adjudicated.jsonl": (0.8, 0.64)}
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.7, 0.79),
+                "pg10.adjudicated.jsonl": (0.79, 0.86), "pg12.adjudicated.jsonl": (0.78, 0.83),
+                "pg14.adjudicated.jsonl": (0.83, 0.9), "pg16.adjudicated.jsonl": (0.81, 0.87),
+                "pg18.adjudicated.jsonl": (0.84, 0.89), "pg20.adjudicated.jsonl": (0.82, 0.86),
+                "pg22.adjudicated.jsonl": (0.82, 0.89), "pg24.adjudicated.jsonl": (0.78, 0.84),
+                "pg26.adjudicated.jsonl": (0.83, 0.87), "pg28.adjudicated.jsonl": (0.81, 0.81),
+                "pg30.adjudicated.jsonl": (0.75, 0.8), "pg32.adjudicated.jsonl": (0.81, 0.73),
+                "pg34.adjudicated.jsonl": (0.82, 0.71)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.82), "pg08?.*.jsonl": (0.79, 0.85),
-               "pg10.adjudicated.jsonl": (0.86, 0.91), "pg12.adjudicated.jsonl": (0.87, 0.88),
-               "pg14.adjudicated.jsonl": (0.89, 0.93), "pg16.adjudicated.jsonl": (0.89, 0.93),
-               "pg18.adjudicated.jsonl": (0.9, 0.93), "pg20.adjudicated.jsonl": (0.9, 0.92),
-               "pg22.adjudicated.jsonl": (0.86, 0.91), "pg24.adjudicated.jsonl": (0.87, 0.9),
-               "pg26.adjudicated.jsonl": (0.87, 0.87), "pg28.adjudicated.jsonl": (0.88, 0.85),
-               "pg30.adjudicated.jsonl": (0.84, 0.83), "pg32.adjudicated.jsonl": (0.89, 0.7),
-               "pg34.adjudicated.jsonl": (0.91, 0.73)}
+FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.88), "pg08?.*.jsonl": (0.77, 0.88),
+               "pg10.adjudicated.jsonl": (0.85, 0.94), "pg12.adjudicated.jsonl": (0.87, 0.93),
+               "pg14.adjudicated.jsonl": (0.87, 0.95), "pg16.adjudicated.jsonl": (0.88, 0.96),
+               "pg18.adjudicated.jsonl": (0.89, 0.96), "pg20.adjudicated.jsonl": (0.9, 0.96),
+               "pg22.adjudicated.jsonl": (0.86, 0.96), "pg24.adjudicated.jsonl": (0.86, 0.95),
+               "pg26.adjudicated.jsonl": (0.87, 0.93), "pg28.adjudicated.jsonl": (0.88, 0.89),
+               "pg30.adjudicated.jsonl": (0.84, 0.91), "pg32.adjudicated.jsonl": (0.89, 0.84),
+               "pg34.adjudicated.jsonl": (0.91, 0.79)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -705,7 +728,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
 # occur nowhere else in ../shared/corpora (pg24 18 of 62, pg26 49 of 97, pg28 41 of 91, pg30 33 of 60), so
 # no reading of the rest of the corpora could have listed them.  In-sample (eca9860): pg24 0.966, pg26
 # 0.953, pg28 0.935.
-NAMES_RECALL_FLOORS = {"pg24": 0.95, "pg26": 0.94, "pg28": 0.92, "pg30": 0.89, "pg32": 0.8, "pg34": 0.78}
+NAMES_RECALL_FLOORS = {"pg24": 0.96, "pg26": 0.95, "pg28": 0.93, "pg30": 0.93, "pg32": 0.87, "pg34": 0.84}
 
 
 @pytest.mark.parametrize("set_name", sorted(NAMES_RECALL_FLOORS))
@@ -834,11 +857,12 @@ def test_quoted_labels_of_a_class_are_not_programs(matcher):
 
 
 def test_learned_names_map_back_to_the_original_and_have_a_category(matcher):
-    text = "開展民營銀行試點，實施「穩崗擴容提質行動」。"
+    # (民营银行试点, the example here until the eleventh session, is a gazetteer entry now)
+    text = "推進戶籍制度改革，實施「穩崗擴容提質行動」。"
     found = {m.name: m for m in matcher.find(text)}
-    m = found["民营银行试点"]
-    assert m.source == "learned" and m.category == "project"
-    assert text[m.start:m.end] == m.text == "民營銀行試點"
+    m = found["户籍制度改革"]
+    assert m.source == "learned" and m.category == "reform"
+    assert text[m.start:m.end] == m.text == "戶籍制度改革"
     assert all(x.source != "learned" for x in ProgramMatcher(learned=False).find(text))
 
 
@@ -865,12 +889,12 @@ def test_a_scorer_file_is_data_and_a_bad_one_is_named(tmp_path):
     bad = tmp_path / "scorer.json"
     bad.write_text('{"weights": {"suf=行动": "__import__(\'os\')"}, "bias": 0}', encoding="utf-8")
     with pytest.raises(ValueError, match=r"scorer\.json: not a program scorer file"):
-        ProgramMatcher(learned=bad).find("实施民营银行试点")
+        ProgramMatcher(learned=bad).find("推进户籍制度改革")
     # a scorer that accepts everything reports more learned names than one that accepts none
     for th, more in ((0.0, True), (1.0, False)):
         path = tmp_path / f"s{th}.json"
         path.write_text(json.dumps({**good, "span_threshold": th}), encoding="utf-8")
-        learned = [m for m in ProgramMatcher(learned=path).find("开展民营银行试点和农村信用社改革") if m.source == "learned"]
+        learned = [m for m in ProgramMatcher(learned=path).find("推进户籍制度改革") if m.source == "learned"]
         assert bool(learned) is more
 
 
@@ -960,7 +984,7 @@ def test_concepts_are_reported_only_on_request():
     "出口规模、质量、效益“三提升”",
     "绩效考核连续“七连A”",
     "考核评估实现“五连好”",
-    "促进“三医”协同发展，实施稳就业“一揽子”政策",
+    "实施稳就业“一揽子”政策",  # (促进“三医”协同发展 was here: 三医协同 is a reviewed entry since the eleventh session)
     # spatial layouts and sets of facilities (places, adj07), labels of a counted class, outcomes,
     # a rejected force after 打击, a doctrine
     "强化“一核两翼”联动，建成“五纵四横”路网，提升“六站两场”服务",
@@ -1022,10 +1046,9 @@ def test_quoted_programs_still_found(text, name):
     ("坚决打好“三大攻坚战”", "三大攻坚战", True),  # a program word ends the label
     ("实施“双提升”工程", "双提升工程", True),  # a program word after the quote
     ("完成新一轮村“两委”换届", "两委", False),  # bare labels need probability 0.9
-    ("精心举办“一节四季”等扩消费活动", "一节四季", False),
-])
+])  # (“一节四季” was a fourth case: a reviewed concept entry since the eleventh session)
 def test_unknown_bare_labels_need_a_confident_scorer(matcher, text, name, kept):
-    assert name in [m.name for m in ProgramMatcher(learned=False).find(text)]  # the rules keep all four
+    assert name in [m.name for m in ProgramMatcher(learned=False).find(text)]  # the rules keep all three
     assert (name in [m.name for m in matcher.find(text)]) is kept
 
 
