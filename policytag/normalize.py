@@ -24,7 +24,10 @@ __all__ = ["Normalized", "Normalizer", "normalize"]
 
 # --- character classes -----------------------------------------------------
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007"
+# Han: the BMP blocks and, beyond it, Extensions B-H and the compatibility supplement (OpenCC maps
+# some of those to BMP characters, so a space beside one must go in the first pass, or
+# normalize() would not be idempotent: "0 \U0002F809" -> "0 备" -> "0备")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\U00020000-\U0003134f"
 # Characters next to which a space is never meaningful: Han, kana, CJK
 # punctuation, full-width forms and the quotes/dashes used in Chinese text.
 _CJK = (

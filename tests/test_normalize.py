@@ -136,3 +136,13 @@ def test_cleanup_finders_equal_their_regex_scans(text):
         elif e - s > 1:
             want.append((s + 1, e))
     assert list(_space_spans(text)) == want
+
+
+def test_idempotent_beside_supplementary_han():
+    """Hypothesis found "0\\t\\U0002F809": OpenCC maps some Han characters outside the BMP (the compatibility
+    supplement, Extension B) to BMP ones, so the space beside them must be dropped in the first pass."""
+    for ch in ("\U0002F809", "\U0002F800", "\U00020547", "\U0003134A"):
+        for text in (f"0\t{ch}", f"{ch} 0", f"a {ch} b"):
+            once = normalize(text).text
+            assert normalize(once).text == once, text
+            assert " " not in once
