@@ -782,32 +782,48 @@ def test_kind_annotators_agree():
 REFERENCE_PRECISION = {"default": (291, 293), "fast": (283, 286), "extended": (315, 318)}
 
 
-def test_reference_judgement_of_the_held_out_hits(matcher, corpus_root):
-    """What the matcher reports on unseen paragraphs refers to the program it names, as readers judge it."""
+def _set_texts(set_name: str, corpus_root) -> dict:  # noqa: ANN001
+    """(doc, para) -> paragraph text of the adjudicated program gold set ``set_name``."""
     from pathlib import Path
 
-    hits = list(_labeled_tsv("reference01_hits.tsv"))
-    judges = {j: {r["id"]: r["verdict"] for r in _labeled_tsv(f"raw/reference01.{j}.tsv")} for j in ("L01", "L02")}
+    gold = Path(__file__).resolve().parent.parent / "labeled" / f"{set_name}.adjudicated.jsonl"
+    return {(rec["doc"], rec["para"]): text for text, rec in _gold_records([gold], corpus_root)}
+
+
+def _reference_judgement(name: str, judge_ids: tuple, texts: dict) -> tuple:
+    """The hits of labeled/{name}_hits.tsv, each span checked against its paragraph text, the ids both judges
+    (labeled/raw/{name}.{judge}.tsv) call references, and how many hits the two judges agree on."""
+    hits = list(_labeled_tsv(f"{name}_hits.tsv"))
+    judges = [{r["id"]: r["verdict"] for r in _labeled_tsv(f"raw/{name}.{j}.tsv")} for j in judge_ids]
     ids = [h["id"] for h in hits]
-    assert len(ids) == len(set(ids)) == 330
-    assert all(set(v) == set(ids) and set(v.values()) == {"program", "other"} for v in judges.values())
-    gold = Path(__file__).resolve().parent.parent / "labeled" / "pg32.adjudicated.jsonl"
-    texts = {(rec["doc"], rec["para"]): text for text, rec in _gold_records([gold], corpus_root)}
+    assert len(set(ids)) == len(ids)
+    assert all(set(v) == set(ids) and set(v.values()) <= {"program", "other"} for v in judges)
     for h in hits:  # the spans point at the paragraph text
         assert texts[h["doc"], int(h["para"])][int(h["start"]):int(h["end"])] == h["surface"], h["id"]
-    assert sum(judges["L01"][i] == judges["L02"][i] for i in ids) == 328
-    both = {i for i in ids if judges["L01"][i] == judges["L02"][i] == "program"}
+    both = {i for i in ids if all(v[i] == "program" for v in judges)}
+    agree = sum(judges[0][i] == judges[1][i] for i in ids)
+    return hits, both, agree
+
+
+def _references_by_matcher(hits: list, both: set, key: str) -> tuple:
+    """(references, hits) among the hits the matcher ``key`` (default, fast, extended) reported."""
+    judged = [h["id"] for h in hits if key in h["matchers"].split(",")]
+    return sum(i in both for i in judged), len(judged)
+
+
+def test_reference_judgement_of_the_held_out_hits(matcher, corpus_root):
+    """What the matcher reports on unseen paragraphs refers to the program it names, as readers judge it."""
+    texts = _set_texts("pg32", corpus_root)
+    hits, both, agree = _reference_judgement("reference01", ("L01", "L02"), texts)
+    assert len(hits) == 330 and agree == 328
+    assert {r["verdict"] for j in ("L01", "L02") for r in _labeled_tsv(f"raw/reference01.{j}.tsv")} == {"program", "other"}
     for key, (right, found) in REFERENCE_PRECISION.items():
-        judged = [h["id"] for h in hits if key in h["matchers"].split(",")]
-        assert (sum(i in both for i in judged), len(judged)) == (right, found), key
+        assert _references_by_matcher(hits, both, key) == (right, found), key
         print(f"pg32 {key}: {right} of {found} found programs are references ({right / found:.3f})")
     # the programs the national pass added there (reference01b: 39 more hits, L05 and L06: all 39 references)
-    more = list(_labeled_tsv("reference01b_hits.tsv"))
-    more_judges = [{r["id"]: r["verdict"] for r in _labeled_tsv(f"raw/reference01b.{j}.tsv")} for j in ("L05", "L06")]
-    assert len(more) == 39 and all(set(v) == {h["id"] for h in more} for v in more_judges)
-    for h in more:
-        assert texts[h["doc"], int(h["para"])][int(h["start"]):int(h["end"])] == h["surface"], h["id"]
-    both |= {h["id"] for h in more if all(v[h["id"]] == "program" for v in more_judges)}
+    more, more_both, _ = _reference_judgement("reference01b", ("L05", "L06"), texts)
+    assert len(more) == 39
+    both |= more_both
     hits += more
     # the shipped matcher, now: nearly all it reports there has been judged, and holds the precision
     judged_ids = {(h["doc"], int(h["para"]), int(h["start"]), int(h["end"]), h["name"]): h["id"] for h in hits}
@@ -839,22 +855,11 @@ REFERENCE_SETS = {
 
 @pytest.mark.parametrize("name", sorted(REFERENCE_SETS))
 def test_reference_judgement_of_later_held_out_hits(corpus_root, name):
-    from pathlib import Path
-
     set_name, judge_ids, n_hits, n_agree, expected = REFERENCE_SETS[name]
-    hits = list(_labeled_tsv(f"{name}_hits.tsv"))
-    judges = [{r["id"]: r["verdict"] for r in _labeled_tsv(f"raw/{name}.{j}.tsv")} for j in judge_ids]
-    ids = [h["id"] for h in hits]
-    assert len(set(ids)) == len(ids) == n_hits and all(set(v) == set(ids) for v in judges)
-    gold = Path(__file__).resolve().parent.parent / "labeled" / f"{set_name}.adjudicated.jsonl"
-    texts = {(rec["doc"], rec["para"]): text for text, rec in _gold_records([gold], corpus_root)}
-    for h in hits:
-        assert texts[h["doc"], int(h["para"])][int(h["start"]):int(h["end"])] == h["surface"], h["id"]
-    assert sum(judges[0][i] == judges[1][i] for i in ids) == n_agree
-    both = {i for i in ids if judges[0][i] == judges[1][i] == "program"}
+    hits, both, agree = _reference_judgement(name, judge_ids, _set_texts(set_name, corpus_root))
+    assert len(hits) == n_hits and agree == n_agree
     for key, counts in expected.items():
-        judged = [h["id"] for h in hits if key in h["matchers"].split(",")]
-        assert (sum(i in both for i in judged), len(judged)) == counts, key
+        assert _references_by_matcher(hits, both, key) == counts, key
 
 
 def test_learned_names_may_cross_one_conjunction(matcher):
