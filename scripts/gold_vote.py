@@ -51,9 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpora"))
     ap.add_argument("--min", type=int, default=3, help="demote: least number of unconfirmed reports")
+    ap.add_argument("--without", default="", metavar="SETS",
+                    help="leave these studied sets out (comma-separated, e.g. pg34: a set whose documents a "
+                         "later held-out set shares)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    T.STUDIED = STUDIED
+    left_out = {f"{s.strip()}.adjudicated.jsonl" for s in args.without.split(",") if s.strip()}
+    if left_out - set(STUDIED):
+        ap.error(f"--without: not a studied set: {', '.join(sorted(left_out - set(STUDIED)))}; "
+                 f"the studied sets are {', '.join(s.split('.')[0] for s in STUDIED)}")
+    T.STUDIED = tuple(s for s in STUDIED if s not in left_out)
     items = [(t, g) for _, t, g in T.load_gold(args.corpus)]
     m = ProgramMatcher()
     gaz = m.programs

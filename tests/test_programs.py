@@ -200,6 +200,74 @@ def _labeled_tsv(pattern: str):  # noqa: ANN202
             yield from csv.DictReader((x for x in fh if not x.startswith("#")), delimiter="\t")
 
 
+def _gold_vote_round(title: str) -> list:
+    """The rows of labeled/gazetteer_goldvote.tsv under the comment line that opens round ``title``
+    (up to the next round's comment line)."""
+    import csv
+    from pathlib import Path
+
+    lines, inside = [], False
+    with (Path(__file__).resolve().parent.parent / "labeled" / "gazetteer_goldvote.tsv").open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("# ") and "round (" in line:
+                inside = title in line
+            elif inside and not line.startswith("#"):
+                lines.append(line)
+    names = ("proposal", "string", "recorded", "not_recorded", "misses", "decision")
+    return list(csv.DictReader(lines, fieldnames=names, delimiter="\t"))
+
+
+# the category changes of the twelfth session's gold vote, which later tests of earlier passes allow
+GOLD_VOTE_12 = "twelfth session"
+
+
+def _recategorised_later() -> set:
+    """Entries whose category the twelfth session's gold vote changed (labeled/gazetteer_goldvote.tsv)."""
+    import re
+
+    out = set()
+    for r in _gold_vote_round(GOLD_VOTE_12):
+        m = re.match(r"(?:entry (\S+) )?category ", r["decision"])
+        if m:
+            out.add(m.group(1) or r["string"])
+    return out
+
+
+def test_gold_vote_of_the_twelfth_session_applied():
+    """Each decision of the twelfth session's gold-vote round is what the shipped gazetteer holds: a demoted
+    entry is a concept, a promoted one has its new category, a form joins its entry, a new entry exists; a
+    proposal not applied says why."""
+    import re
+
+    from policytag.programs import _surface_key
+
+    rows = _gold_vote_round(GOLD_VOTE_12)
+    assert len(rows) == 37
+    base = Gazetteer.default()
+    applied = 0
+    for r in rows:
+        d, key = r["decision"], _surface_key(r["string"])
+        if d.startswith("not applied: "):
+            assert len(d) > len("not applied: ") + 5, r
+            continue
+        applied += 1
+        if m := re.match(r"(?:entry (\S+) )?category (?:concept -> )?(\w+)", d):
+            entry = base.lookup(m.group(1) or key)
+            assert entry is not None and entry.category == m.group(2), r
+        elif m := re.match(r"form of (\S+)", d):
+            assert base.lookup(key) is not None and base.lookup(key).name == m.group(1), r
+        elif m := re.match(r"new entry (\S+) \((\w+), (\w+)\)", d):
+            entry = base.lookup(m.group(1))
+            assert entry is not None and (entry.category, entry.level) == m.groups()[1:], r
+        else:
+            raise AssertionError(f"unread decision: {d}")
+    assert applied == 18
+    # the demoted entries are no longer reported; the promoted ones are
+    m = ProgramMatcher(learned=False)
+    assert not [x.name for x in m.find("落实研发费用加计扣除政策，推进国际产能合作")]
+    assert [x.name for x in m.find("基本扫除青壮年文盲，构建社会主义和谐社会")] == ["扫盲", "社会主义和谐社会"]
+
+
 def _discover_review() -> list:
     return list(_labeled_tsv("gazetteer_discover01.tsv"))
 
@@ -265,13 +333,15 @@ def test_second_reading_of_the_extension_applied():
     rows = list(_labeled_tsv("gazetteer_discover02.tsv"))
     assert len(rows) == 776 and {r["reviewer"] for r in rows} == {"R37", "R38", "R39", "R40"}
     base, ext = Gazetteer.default(), Gazetteer.default(extended=True)
+    later = _recategorised_later()  # a later gold vote may change a category
     for r in rows:
         shipped = base.lookup(_surface_key(r["form"]))
         if r["verdict"] == "drop":
             assert shipped is None and ext.lookup(_surface_key(r["form"])) is not None, r["form"]
         else:
             assert shipped is not None and shipped.name == r["shipped"], r["form"]
-            assert (shipped.category == "concept") == (r["verdict"] == "concept"), r["form"]
+            if shipped.name not in later:
+                assert (shipped.category == "concept") == (r["verdict"] == "concept"), r["form"]
     assert sum(r["verdict"] != "drop" for r in rows) == 620
 
 
@@ -300,9 +370,9 @@ def test_discover_reviewers_agree():
 # P 0.858 R 0.844 (names 0.865) without them; learned=False P 0.848 R 0.883 (names 0.903) against 0.854 / 0.823.
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
-EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.85, 0.93), "pg20.adjudicated.jsonl": (0.9, 0.97),
-                   "pg30.adjudicated.jsonl": (0.84, 0.92), "pg32.adjudicated.jsonl": (0.92, 0.85),
-                   "pg34.adjudicated.jsonl": (0.92, 0.81), "pg36.adjudicated.jsonl": (0.85, 0.89)}
+EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.85, 0.94), "pg20.adjudicated.jsonl": (0.91, 0.97),
+                   "pg30.adjudicated.jsonl": (0.85, 0.92), "pg32.adjudicated.jsonl": (0.92, 0.87),
+                   "pg34.adjudicated.jsonl": (0.93, 0.81), "pg36.adjudicated.jsonl": (0.85, 0.89)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -646,34 +716,34 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # The wrong ones are real names used as descriptions (建设和美乡村150个, 依法行政能力, 双拥共建), and the context
 # does not tell them apart: at probability 0.5 it removes 38 wrong names for 24 right ones (precision 0.915 to
 # 0.921), at 0.8 143 wrong for 300 right (0.935).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.78, 0.85), "pg03.adjudicated.jsonl": (0.88, 0.87),
-               "pg03?.*.jsonl": (0.77, 0.89), "pg05?.*.jsonl": (0.82, 0.9), "pg06?.*.jsonl": (0.8, 0.87),
-               "pg08?.*.jsonl": (0.77, 0.88), "pg10.adjudicated.jsonl": (0.86, 0.93),
-               "pg12.adjudicated.jsonl": (0.87, 0.93), "pg14.adjudicated.jsonl": (0.87, 0.95),
-               "pg16.adjudicated.jsonl": (0.89, 0.97), "pg18.adjudicated.jsonl": (0.9, 0.96),
-               "pg20.adjudicated.jsonl": (0.91, 0.96), "pg22.adjudicated.jsonl": (0.89, 0.96),
-               "pg24.adjudicated.jsonl": (0.87, 0.95), "pg26.adjudicated.jsonl": (0.89, 0.94),
-               "pg28.adjudicated.jsonl": (0.89, 0.89), "pg30.adjudicated.jsonl": (0.84, 0.91),
-               "pg32.adjudicated.jsonl": (0.92, 0.85), "pg34.adjudicated.jsonl": (0.92, 0.8),
-               "pg36.adjudicated.jsonl": (0.85, 0.89)}
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.78, 0.85), "pg03.adjudicated.jsonl": (0.88, 0.86),
+               "pg03?.*.jsonl": (0.77, 0.88), "pg05?.*.jsonl": (0.82, 0.89), "pg06?.*.jsonl": (0.81, 0.87),
+               "pg08?.*.jsonl": (0.78, 0.88), "pg10.adjudicated.jsonl": (0.86, 0.93),
+               "pg12.adjudicated.jsonl": (0.88, 0.93), "pg14.adjudicated.jsonl": (0.87, 0.95),
+               "pg16.adjudicated.jsonl": (0.89, 0.97), "pg18.adjudicated.jsonl": (0.91, 0.96),
+               "pg20.adjudicated.jsonl": (0.92, 0.96), "pg22.adjudicated.jsonl": (0.89, 0.97),
+               "pg24.adjudicated.jsonl": (0.88, 0.96), "pg26.adjudicated.jsonl": (0.9, 0.94),
+               "pg28.adjudicated.jsonl": (0.9, 0.9), "pg30.adjudicated.jsonl": (0.85, 0.91),
+               "pg32.adjudicated.jsonl": (0.93, 0.87), "pg34.adjudicated.jsonl": (0.93, 0.81),
+               "pg36.adjudicated.jsonl": (0.86, 0.89)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.7, 0.79),
-                "pg10.adjudicated.jsonl": (0.79, 0.86), "pg12.adjudicated.jsonl": (0.78, 0.83),
-                "pg14.adjudicated.jsonl": (0.83, 0.9), "pg16.adjudicated.jsonl": (0.81, 0.87),
-                "pg18.adjudicated.jsonl": (0.84, 0.89), "pg20.adjudicated.jsonl": (0.82, 0.86),
-                "pg22.adjudicated.jsonl": (0.82, 0.89), "pg24.adjudicated.jsonl": (0.78, 0.84),
-                "pg26.adjudicated.jsonl": (0.83, 0.87), "pg28.adjudicated.jsonl": (0.81, 0.81),
-                "pg30.adjudicated.jsonl": (0.75, 0.8), "pg32.adjudicated.jsonl": (0.81, 0.73),
-                "pg34.adjudicated.jsonl": (0.82, 0.71), "pg36.adjudicated.jsonl": (0.76, 0.78)}
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.8), "pg08?.*.jsonl": (0.7, 0.79),
+                "pg10.adjudicated.jsonl": (0.79, 0.86), "pg12.adjudicated.jsonl": (0.79, 0.83),
+                "pg14.adjudicated.jsonl": (0.83, 0.9), "pg16.adjudicated.jsonl": (0.8, 0.87),
+                "pg18.adjudicated.jsonl": (0.84, 0.89), "pg20.adjudicated.jsonl": (0.83, 0.86),
+                "pg22.adjudicated.jsonl": (0.82, 0.9), "pg24.adjudicated.jsonl": (0.79, 0.85),
+                "pg26.adjudicated.jsonl": (0.83, 0.87), "pg28.adjudicated.jsonl": (0.82, 0.81),
+                "pg30.adjudicated.jsonl": (0.76, 0.8), "pg32.adjudicated.jsonl": (0.82, 0.76),
+                "pg34.adjudicated.jsonl": (0.83, 0.71), "pg36.adjudicated.jsonl": (0.76, 0.78)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.88), "pg08?.*.jsonl": (0.77, 0.88),
-               "pg10.adjudicated.jsonl": (0.85, 0.94), "pg12.adjudicated.jsonl": (0.87, 0.93),
+FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.88), "pg08?.*.jsonl": (0.77, 0.89),
+               "pg10.adjudicated.jsonl": (0.85, 0.95), "pg12.adjudicated.jsonl": (0.87, 0.94),
                "pg14.adjudicated.jsonl": (0.87, 0.95), "pg16.adjudicated.jsonl": (0.88, 0.96),
-               "pg18.adjudicated.jsonl": (0.89, 0.96), "pg20.adjudicated.jsonl": (0.9, 0.96),
-               "pg22.adjudicated.jsonl": (0.86, 0.96), "pg24.adjudicated.jsonl": (0.86, 0.95),
+               "pg18.adjudicated.jsonl": (0.9, 0.96), "pg20.adjudicated.jsonl": (0.91, 0.96),
+               "pg22.adjudicated.jsonl": (0.87, 0.96), "pg24.adjudicated.jsonl": (0.87, 0.96),
                "pg26.adjudicated.jsonl": (0.87, 0.93), "pg28.adjudicated.jsonl": (0.88, 0.89),
-               "pg30.adjudicated.jsonl": (0.84, 0.91), "pg32.adjudicated.jsonl": (0.89, 0.84),
-               "pg34.adjudicated.jsonl": (0.91, 0.79), "pg36.adjudicated.jsonl": (0.82, 0.89)}
+               "pg30.adjudicated.jsonl": (0.85, 0.91), "pg32.adjudicated.jsonl": (0.9, 0.86),
+               "pg34.adjudicated.jsonl": (0.92, 0.8), "pg36.adjudicated.jsonl": (0.82, 0.89)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -735,7 +805,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
 # occur nowhere else in ../shared/corpora (pg24 18 of 62, pg26 49 of 97, pg28 41 of 91, pg30 33 of 60), so
 # no reading of the rest of the corpora could have listed them.  In-sample (eca9860): pg24 0.966, pg26
 # 0.953, pg28 0.935.
-NAMES_RECALL_FLOORS = {"pg24": 0.96, "pg26": 0.95, "pg28": 0.93, "pg30": 0.93, "pg32": 0.87, "pg34": 0.84, "pg36": 0.9}
+NAMES_RECALL_FLOORS = {"pg24": 0.97, "pg26": 0.95, "pg28": 0.93, "pg30": 0.93, "pg32": 0.9, "pg34": 0.84, "pg36": 0.9}
 
 
 @pytest.mark.parametrize("set_name", sorted(NAMES_RECALL_FLOORS))
