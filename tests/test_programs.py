@@ -860,19 +860,28 @@ def _set_texts(set_name: str, corpus_root) -> dict:  # noqa: ANN001
     return {(rec["doc"], rec["para"]): text for text, rec in _gold_records([gold], corpus_root)}
 
 
+def _judgement(name: str, judges_of: dict, verdicts: set, right: set, texts: dict) -> tuple:
+    """The hits of labeled/{name}_hits.tsv, each span checked against its paragraph text; the ids both of their
+    judges (labeled/raw/{name}.{judge}.tsv) give a verdict in ``right``, and how many hits the two agree on.
+    ``judges_of`` maps an id prefix to the two judges of the hits whose ids start with it."""
+    hits = list(_labeled_tsv(f"{name}_hits.tsv"))
+    judges = {j: {r["id"]: r["verdict"] for r in _labeled_tsv(f"raw/{name}.{j}.tsv")} for p in judges_of.values() for j in p}
+    ids = [h["id"] for h in hits]
+    assert len(set(ids)) == len(ids)
+    pair = {i: next(p for k, p in judges_of.items() if i.startswith(k)) for i in ids}
+    for j, v in judges.items():  # each judge gave one verdict of the set to each of its hits, and to no other
+        assert set(v) == {i for i in ids if j in pair[i]} and set(v.values()) <= verdicts, j
+    for h in hits:  # the spans point at the paragraph text
+        assert texts[h["doc"], int(h["para"])][int(h["start"]):int(h["end"])] == h["surface"], h["id"]
+    both = {i for i in ids if all(judges[j][i] in right for j in pair[i])}
+    agree = sum(judges[pair[i][0]][i] == judges[pair[i][1]][i] for i in ids)
+    return hits, both, agree
+
+
 def _reference_judgement(name: str, judge_ids: tuple, texts: dict) -> tuple:
     """The hits of labeled/{name}_hits.tsv, each span checked against its paragraph text, the ids both judges
     (labeled/raw/{name}.{judge}.tsv) call references, and how many hits the two judges agree on."""
-    hits = list(_labeled_tsv(f"{name}_hits.tsv"))
-    judges = [{r["id"]: r["verdict"] for r in _labeled_tsv(f"raw/{name}.{j}.tsv")} for j in judge_ids]
-    ids = [h["id"] for h in hits]
-    assert len(set(ids)) == len(ids)
-    assert all(set(v) == set(ids) and set(v.values()) <= {"program", "other"} for v in judges)
-    for h in hits:  # the spans point at the paragraph text
-        assert texts[h["doc"], int(h["para"])][int(h["start"]):int(h["end"])] == h["surface"], h["id"]
-    both = {i for i in ids if all(v[i] == "program" for v in judges)}
-    agree = sum(judges[0][i] == judges[1][i] for i in ids)
-    return hits, both, agree
+    return _judgement(name, {"": judge_ids}, {"program", "other"}, {"program"}, texts)
 
 
 def _references_by_matcher(hits: list, both: set, key: str) -> tuple:
@@ -930,6 +939,54 @@ def test_reference_judgement_of_later_held_out_hits(corpus_root, name):
     assert len(hits) == n_hits and agree == n_agree
     for key, counts in expected.items():
         assert _references_by_matcher(hits, both, key) == counts, key
+
+
+# The guide judgement (twelfth session): is the strict precision low because readers miss names the matcher finds,
+# or because the matcher reports names where the guide records none?  Every program the matcher of e14fe3c reported
+# on pg36 and pg34, mixed with decoys (the gold strings it missed, strings the adjudication dropped, gazetteer concept
+# names), sources hidden, judged by two readers each against labeled/GUIDE.md (record / part / not; part: inside a
+# longer recorded name, counted right as program_report counts it).  The judges agree on 1,195 of 1,228 and accept
+# the gold's missed strings (54 of 55, 51 of 53) but only 9 of 106 and 9 of 45 concept names: they read
+# as the gold reads.  Both call right 537 of the default matcher's 623 programs on pg36 (0.862; the gold: 0.860)
+# and 262 of 283 on pg34 (0.926; the gold: 0.929): the strict figure is the matcher's, not the readers' omissions.
+# What the guide rejects: names inside titles, platforms, meetings and facilities named after a program
+# (双拥模范城, 乡村振兴示范村, 一带一路联合实验室, 闽宁协作联席会), corridors and spatial layouts (J19), count
+# labels, a name as a field in a list (计划生育工作), brands.
+GUIDE_JUDGES = {"pg36a": ("M01", "M02"), "pg36b": ("M03", "M04"), "pg34": ("M05", "M06")}
+GUIDE_PRECISION = {  # (set, matcher): (right by both judges, found)
+    ("pg36", "default"): (537, 623), ("pg36", "fast"): (541, 655), ("pg36", "extended"): (540, 633),
+    ("pg34", "default"): (262, 283), ("pg34", "fast"): (260, 284), ("pg34", "extended"): (263, 285),
+}
+# the shipped matcher now, on the same sets (measured 0.865 and 0.925 after the twelfth session's gold vote)
+GUIDE_FLOORS = {"pg36": 0.86, "pg34": 0.92}
+
+
+def test_guide_judgement_of_the_held_out_hits(matcher, corpus_root):
+    """Two judges applying the guide to every program found confirm the strict precision of the gold."""
+    texts = {**_set_texts("pg36", corpus_root), **_set_texts("pg34", corpus_root)}
+    hits, both, agree = _judgement("guide01", GUIDE_JUDGES, {"record", "part", "not"}, {"record", "part"}, texts)
+    assert len(hits) == 1228 and agree == 1195
+    for (set_name, key), counts in GUIDE_PRECISION.items():
+        judged = [h["id"] for h in hits if h["set"] == set_name and f"hit-{key}" in h["sources"].split(",")]
+        assert (sum(i in both for i in judged), len(judged)) == counts, (set_name, key)
+    for set_name, decoy, counts in (("pg36", "gold", (54, 55)), ("pg34", "gold", (51, 53)),
+                                    ("pg36", "hit-concept", (9, 106)), ("pg34", "hit-concept", (9, 45))):
+        judged = [h["id"] for h in hits if h["set"] == set_name and decoy in h["sources"].split(",")]
+        assert (sum(i in both for i in judged), len(judged)) == counts, (set_name, decoy)
+    # the shipped matcher, now: what it reports there has been judged, and holds the precision
+    by_span = {(h["doc"], int(h["para"]), int(h["start"]), int(h["end"]), h["name"]): h for h in hits}
+    for set_name, floor in GUIDE_FLOORS.items():
+        now = []
+        for (doc, para), text in _set_texts(set_name, corpus_root).items():
+            first: dict = {}
+            for m in matcher.find(text):
+                first.setdefault(m.name, (doc, para, m.start, m.end, m.name))
+            now += first.values()
+        seen = [by_span[k]["id"] for k in now if k in by_span]
+        assert len(seen) >= 0.95 * len(now), "the matcher reports programs nobody judged: judge them (labeled/README.md)"
+        right = sum(i in both for i in seen)
+        print(f"{set_name} now: {len(now)} found programs, {len(seen)} judged, {right} right by the guide")
+        assert right / len(seen) >= floor
 
 
 def test_learned_names_may_cross_one_conjunction(matcher):
