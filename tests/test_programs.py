@@ -372,7 +372,7 @@ def test_discover_reviewers_agree():
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
 EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.85, 0.94), "pg20.adjudicated.jsonl": (0.91, 0.97),
                    "pg30.adjudicated.jsonl": (0.85, 0.92), "pg32.adjudicated.jsonl": (0.92, 0.87),
-                   "pg34.adjudicated.jsonl": (0.93, 0.81), "pg36.adjudicated.jsonl": (0.85, 0.89)}
+                   "pg34.adjudicated.jsonl": (0.93, 0.81), "pg36.adjudicated.jsonl": (0.85, 0.89), "pg38.adjudicated.jsonl": (0.85, 0.8)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -704,6 +704,14 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   measured once): P 0.860 R 0.893, exact 0.764 / 0.788 (learned=False 0.824 / 0.899: its 37 quoted templates are
 #   right 0.16 of the time; patterns=False too 0.864 / 0.889; extended 0.853 / 0.901).  Each reading against it:
 #   P 0.985 / 0.990, R 0.969 / 0.972.  By source: gazetteer 618 found, precision 0.86; learned 2 of 2; templates 0 of 3.
+# Twelfth session: the seventh gold vote (pg10 ... pg32; labeled/gazetteer_goldvote.tsv), then
+#   pg38.adjudicated (the held-out set of the twelfth session: the 238 unlabelled paragraphs left in the nine national
+#   reports kept out of the national pass, which no curator read; read in full by P71 and again by P72, the 12 disputed
+#   paragraphs decided by J20; 218 mentions; measured once, on 2d10177): P 0.878 R 0.798, exact 0.801 / 0.720
+#   (learned=False 0.881 / 0.803; patterns=False too 0.889 / 0.789; extended 0.861 / 0.807).  Each reading against
+#   it: P 1.000 / 1.000, R 0.982 / 0.936.  By part: national from 1990 P 0.882 R 0.818 (159 mentions), before 1990
+#   P 0.865 R 0.746 (59).  By source: gazetteer 190 found, precision 0.89; learned 5, 0.40; templates 1 of 1.  The
+#   misses are the long tail of one report each (全国人民学解放军, 对外援助八项原则, 大飞机, 外商直接投资人民币结算).
 # Tried and not kept: training the scorer on names ending in a program word generated as if the gazetteer
 # knew none of them (1,584 positives in 9,864 spans, not the few the gazetteer leaves over).  Retrained on
 # the state each set was measured on and run on that held-out set: pg28 P 0.876 R 0.729 at span >= 0.4
@@ -725,7 +733,7 @@ GOLD_FLOORS = {"pg01?.*.jsonl": (0.78, 0.85), "pg03.adjudicated.jsonl": (0.88, 0
                "pg24.adjudicated.jsonl": (0.88, 0.96), "pg26.adjudicated.jsonl": (0.9, 0.94),
                "pg28.adjudicated.jsonl": (0.9, 0.9), "pg30.adjudicated.jsonl": (0.85, 0.91),
                "pg32.adjudicated.jsonl": (0.93, 0.87), "pg34.adjudicated.jsonl": (0.93, 0.81),
-               "pg36.adjudicated.jsonl": (0.86, 0.89)}
+               "pg36.adjudicated.jsonl": (0.86, 0.89), "pg38.adjudicated.jsonl": (0.87, 0.79)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.8), "pg08?.*.jsonl": (0.7, 0.79),
                 "pg10.adjudicated.jsonl": (0.79, 0.86), "pg12.adjudicated.jsonl": (0.79, 0.83),
@@ -734,7 +742,7 @@ EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.8), "pg08?.*.jsonl": (0.7, 0.79),
                 "pg22.adjudicated.jsonl": (0.82, 0.9), "pg24.adjudicated.jsonl": (0.79, 0.85),
                 "pg26.adjudicated.jsonl": (0.83, 0.87), "pg28.adjudicated.jsonl": (0.82, 0.81),
                 "pg30.adjudicated.jsonl": (0.76, 0.8), "pg32.adjudicated.jsonl": (0.82, 0.76),
-                "pg34.adjudicated.jsonl": (0.83, 0.71), "pg36.adjudicated.jsonl": (0.76, 0.78)}
+                "pg34.adjudicated.jsonl": (0.83, 0.71), "pg36.adjudicated.jsonl": (0.76, 0.78), "pg38.adjudicated.jsonl": (0.79, 0.71)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.88), "pg08?.*.jsonl": (0.77, 0.89),
                "pg10.adjudicated.jsonl": (0.85, 0.95), "pg12.adjudicated.jsonl": (0.87, 0.94),
@@ -743,7 +751,7 @@ FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.88), "pg08?.*.jsonl": (0.77, 0.89),
                "pg22.adjudicated.jsonl": (0.87, 0.96), "pg24.adjudicated.jsonl": (0.87, 0.96),
                "pg26.adjudicated.jsonl": (0.87, 0.93), "pg28.adjudicated.jsonl": (0.88, 0.89),
                "pg30.adjudicated.jsonl": (0.85, 0.91), "pg32.adjudicated.jsonl": (0.9, 0.86),
-               "pg34.adjudicated.jsonl": (0.92, 0.8), "pg36.adjudicated.jsonl": (0.82, 0.89)}
+               "pg34.adjudicated.jsonl": (0.92, 0.8), "pg36.adjudicated.jsonl": (0.82, 0.89), "pg38.adjudicated.jsonl": (0.87, 0.8)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -1099,6 +1107,7 @@ AGREEMENTS = [
     ("pg32?.*.jsonl", "pg33?.*.jsonl", (300, 360, 370, 0.947)),  # P61, P62; J17 (adj15)
     ("pg34?.*.jsonl", "pg35?.*.jsonl", (300, 324, 325, 0.969)),  # P65, P66; J18 (adj16)
     ("pg36?.*.jsonl", "pg37?.*.jsonl", (300, 595, 594, 0.96)),  # P69, P70; J19 (adj17)
+    ("pg38?.*.jsonl", "pg39.*.jsonl", (238, 214, 203, 0.966)),  # P71, P72; J20 (adj18)
 ]
 
 
