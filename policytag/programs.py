@@ -364,6 +364,15 @@ def _is_part_or_sum_label(text: str, start: int, body: str) -> bool:
     return len(parts) + (1 if _LIST_AND.match(parts[-1]) else 0) == n
 
 
+# ... and a program's name where it only names something that bears it: an honorary title
+# (双拥模范城), a title a ministry awards to places that apply (国家乡村振兴示范区, 新型工业化示范区;
+# J19), a model village (和美乡村样板村), a meeting (闽宁协作联席会, 定点帮扶推进会), a showcase
+# (母亲河复苏行动典型案例), a school or a course named after a project (“徐特立项目”学校,
+# 新工科专业; J19).  Not 工作, 品牌, 平台, 中心, 先行区 or 示范村, which the gold standard
+# records with the program about as often as not (“千万工程”示范村, “投资重庆”品牌).
+_HOLDER_AFTER = re.compile(r"(?:模范城|模范县|样板村|联席会|推进会|现场会|典型案例|学校|专业|示范区|大会|场所)")
+
+
 _SEP = "\x00"  # between paragraphs in find_in_paragraphs; no pattern crosses it
 
 
@@ -760,6 +769,9 @@ class ProgramMatcher:
             if any(taken[s:e]):
                 continue
             if c[4] == "gazetteer" and not self._plausible_short(text, keep, stripped, s, e):
+                continue
+            if c[4] == "gazetteer" and _HOLDER_AFTER.match(stripped, e):
+                taken[s:e] = b"\x01" * (e - s)  # nor a shorter name inside it
                 continue
             if stripped.startswith("普法", e) and (c[3] is None or c[3].category == "plan"):
                 continue  # “七五”普法 is the legal-education plan, not the five-year plan

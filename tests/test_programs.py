@@ -1221,6 +1221,29 @@ def test_legal_education_plans_are_not_five_year_plans():
     assert names == ["普法", "第七个五年计划"]
 
 
+@pytest.mark.parametrize("text, held, kept", [
+    ("榮獲全國雙擁模範城稱號，推進雙擁共建", "双拥", True),  # traditional input; the title, then the program
+    ("建成1281个乡村振兴示范村，全面推进乡村振兴", "乡村振兴", True),  # 示范村 is not a holder (“千万工程”示范村)
+    ("建成和美乡村样板村300多个", "和美乡村", False),
+    ("获批创建国家乡村振兴示范区", "乡村振兴", False),
+    ("召开闽宁协作联席会、中央单位定点帮扶推进会", "闽宁协作", False),
+    ("召开闽宁协作联席会、中央单位定点帮扶推进会", "定点帮扶", False),
+    ("建成100所“徐特立项目”学校", "徐特立项目", False),
+    ("永定河入选全国母亲河复苏行动典型案例", "母亲河复苏行动", False),
+    ("实施母亲河复苏行动，永定河全线贯通", "母亲河复苏行动", True),
+])
+def test_names_held_by_a_title_a_meeting_or_a_facility_are_not_mentions(matcher, text, held, kept):
+    """A program's name that only names what bears it (a title, a meeting, a
+    school, a showcase; J19) is not a mention; the program itself still is."""
+    found = {m.name: m for m in matcher.find(text)}
+    if "示范村" in text:  # not a holder: both 乡村振兴 are mentions
+        assert [m.text for m in matcher.find(text)].count("乡村振兴") == 2
+    assert (held in found) is kept
+    if "雙擁" in text:
+        assert found["双拥"].text == "雙擁共建" == text[found["双拥"].start:found["双拥"].end]
+        assert found["双拥"].start > text.index("模範城")
+
+
 def test_one_pass_over_a_document_equals_paragraph_by_paragraph(matcher, corpus_docs, seed_docs):
     from policytag.paragraphs import paragraphs
 
