@@ -222,7 +222,8 @@ GOLD_VOTE_12 = "twelfth session"
 
 
 def _recategorised_later() -> set:
-    """Entries whose category the twelfth session's gold vote changed (labeled/gazetteer_goldvote.tsv)."""
+    """Entries whose category a later pass changed: the twelfth session's gold vote
+    (labeled/gazetteer_goldvote.tsv) and the seventh review (labeled/gazetteer_review7.tsv)."""
     import re
 
     out = set()
@@ -230,6 +231,7 @@ def _recategorised_later() -> set:
         m = re.match(r"(?:entry (\S+) )?category ", r["decision"])
         if m:
             out.add(m.group(1) or r["string"])
+    out |= {r["name"] for r in _labeled_tsv("gazetteer_review7.tsv") if r["applied"] == "concept"}
     return out
 
 
@@ -324,6 +326,29 @@ def test_national_pass_applied_as_reviewed():
     second = [x["reviewer2"].split(":")[1] != "drop" for x in rows]
     assert sum(a == b for a, b in zip(first, second)) == 454
     assert round(cohen_kappa_score(first, second), 3) == 0.609
+
+
+def test_seventh_review_of_zones_and_layouts_applied():
+    """labeled/gazetteer_review7.tsv: two reviewers judged the 163 entries shaped like a zone or a layout;
+    what both call concept is a concept, what both keep is still reported, and their agreement is as stated."""
+    from sklearn.metrics import cohen_kappa_score
+
+    rows = list(_labeled_tsv("gazetteer_review7.tsv"))
+    assert len(rows) == 163
+    first, second = [r["R41"] for r in rows], [r["R42"] for r in rows]
+    assert set(first) | set(second) == {"keep", "concept"} and all(r["R41_reason"] and r["R42_reason"] for r in rows)
+    assert sum(a == b for a, b in zip(first, second)) == 149
+    assert round(cohen_kappa_score(first, second), 3) == 0.795
+    gaz = Gazetteer.default()
+    for r in rows:
+        both = {r["R41"], r["R42"]}
+        assert r["applied"] == {frozenset({"concept"}): "concept", frozenset({"keep"}): "kept"}.get(
+            frozenset(both), "unchanged (reviewers differ)"), r["name"]
+        if r["applied"] == "concept":
+            assert gaz[r["name"]].category == "concept", r["name"]
+        else:
+            assert gaz[r["name"]].category == r["category_before"] != "concept", r["name"]
+    assert sum(r["applied"] == "concept" for r in rows) == 41
 
 
 def test_second_reading_of_the_extension_applied():
