@@ -405,9 +405,9 @@ def test_discover_reviewers_agree():
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
 EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.85, 0.93), "pg20.adjudicated.jsonl": (0.91, 0.96),
-                   "pg30.adjudicated.jsonl": (0.85, 0.92), "pg32.adjudicated.jsonl": (0.92, 0.87),
-                   "pg34.adjudicated.jsonl": (0.93, 0.81), "pg36.adjudicated.jsonl": (0.88, 0.89),
-                   "pg38.adjudicated.jsonl": (0.85, 0.8), "pg40.adjudicated.jsonl": (0.85, 0.88)}
+                   "pg30.adjudicated.jsonl": (0.86, 0.92), "pg32.adjudicated.jsonl": (0.92, 0.87),
+                   "pg34.adjudicated.jsonl": (0.94, 0.83), "pg36.adjudicated.jsonl": (0.89, 0.91),
+                   "pg38.adjudicated.jsonl": (0.87, 0.8), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.9, 0.87)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -757,6 +757,11 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   0.858 / 0.891).  By source: gazetteer 516 found, precision 0.87; learned 1 of 2; templates 0 of 2.  Each reading
 #   against it: P 1.000 / 0.994, R 0.955 / 0.988.  The wrong ones are a long tail of provincial brands and
 #   slogans the readers do not record (雅韵三湘, 鼓岭缘, 海南文明岛) and names as fields of work (双拥 in …等工作).
+# Then the eighth gold vote (pg10 ... pg40 studied) and the scorer retrained with pg36, pg38 and pg40, measured on
+#   pg42.adjudicated (300 unlabelled paragraphs of the national reports the national pass read, drawn before the
+#   round; P77/P78 and again P79/P80, F1 0.971; 15 disputes decided by J22; 279 mentions), before (11eba6a) and
+#   after (a42a2d5) alike: P 0.917 R 0.875, exact 0.852 / 0.814 (learned=False 0.911 / 0.864; extended 0.910 /
+#   0.882); from 1990 P 0.907 R 0.877, before 1990 P 0.931 R 0.869.  Its recall is of reports the curators read.
 # Tried and not kept: training the scorer on names ending in a program word generated as if the gazetteer
 # knew none of them (1,584 positives in 9,864 spans, not the few the gazetteer leaves over).  Retrained on
 # the state each set was measured on and run on that held-out set: pg28 P 0.876 R 0.729 at span >= 0.4
@@ -774,32 +779,32 @@ GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0
                "pg08?.*.jsonl": (0.78, 0.87), "pg10.adjudicated.jsonl": (0.86, 0.93),
                "pg12.adjudicated.jsonl": (0.88, 0.93), "pg14.adjudicated.jsonl": (0.87, 0.95),
                "pg16.adjudicated.jsonl": (0.89, 0.96), "pg18.adjudicated.jsonl": (0.91, 0.96),
-               "pg20.adjudicated.jsonl": (0.92, 0.96), "pg22.adjudicated.jsonl": (0.89, 0.97),
-               "pg24.adjudicated.jsonl": (0.88, 0.95), "pg26.adjudicated.jsonl": (0.9, 0.94),
+               "pg20.adjudicated.jsonl": (0.92, 0.95), "pg22.adjudicated.jsonl": (0.89, 0.96),
+               "pg24.adjudicated.jsonl": (0.89, 0.96), "pg26.adjudicated.jsonl": (0.9, 0.94),
                "pg28.adjudicated.jsonl": (0.91, 0.89), "pg30.adjudicated.jsonl": (0.86, 0.91),
-               "pg32.adjudicated.jsonl": (0.93, 0.87), "pg34.adjudicated.jsonl": (0.94, 0.81),
-               "pg36.adjudicated.jsonl": (0.89, 0.89), "pg38.adjudicated.jsonl": (0.87, 0.79),
-               "pg40.adjudicated.jsonl": (0.86, 0.87)}
+               "pg32.adjudicated.jsonl": (0.93, 0.87), "pg34.adjudicated.jsonl": (0.94, 0.83),
+               "pg36.adjudicated.jsonl": (0.9, 0.91), "pg38.adjudicated.jsonl": (0.89, 0.8),
+               "pg40.adjudicated.jsonl": (0.87, 0.88), "pg42.adjudicated.jsonl": (0.91, 0.87)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.78), "pg08?.*.jsonl": (0.7, 0.78),
                 "pg10.adjudicated.jsonl": (0.79, 0.85), "pg12.adjudicated.jsonl": (0.79, 0.83),
                 "pg14.adjudicated.jsonl": (0.83, 0.89), "pg16.adjudicated.jsonl": (0.81, 0.87),
                 "pg18.adjudicated.jsonl": (0.85, 0.89), "pg20.adjudicated.jsonl": (0.83, 0.86),
-                "pg22.adjudicated.jsonl": (0.83, 0.9), "pg24.adjudicated.jsonl": (0.79, 0.85),
-                "pg26.adjudicated.jsonl": (0.83, 0.87), "pg28.adjudicated.jsonl": (0.83, 0.81),
-                "pg30.adjudicated.jsonl": (0.77, 0.8), "pg32.adjudicated.jsonl": (0.82, 0.75),
-                "pg34.adjudicated.jsonl": (0.83, 0.71), "pg36.adjudicated.jsonl": (0.79, 0.78),
-                "pg38.adjudicated.jsonl": (0.79, 0.71), "pg40.adjudicated.jsonl": (0.77, 0.77)}
+                "pg22.adjudicated.jsonl": (0.83, 0.89), "pg24.adjudicated.jsonl": (0.79, 0.85),
+                "pg26.adjudicated.jsonl": (0.83, 0.86), "pg28.adjudicated.jsonl": (0.83, 0.81),
+                "pg30.adjudicated.jsonl": (0.77, 0.8), "pg32.adjudicated.jsonl": (0.82, 0.76),
+                "pg34.adjudicated.jsonl": (0.84, 0.73), "pg36.adjudicated.jsonl": (0.8, 0.8),
+                "pg38.adjudicated.jsonl": (0.82, 0.72), "pg40.adjudicated.jsonl": (0.78, 0.78), "pg42.adjudicated.jsonl": (0.85, 0.81)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
                "pg10.adjudicated.jsonl": (0.85, 0.94), "pg12.adjudicated.jsonl": (0.87, 0.93),
                "pg14.adjudicated.jsonl": (0.87, 0.95), "pg16.adjudicated.jsonl": (0.88, 0.96),
                "pg18.adjudicated.jsonl": (0.91, 0.96), "pg20.adjudicated.jsonl": (0.91, 0.95),
                "pg22.adjudicated.jsonl": (0.87, 0.96), "pg24.adjudicated.jsonl": (0.87, 0.96),
-               "pg26.adjudicated.jsonl": (0.87, 0.93), "pg28.adjudicated.jsonl": (0.89, 0.89),
+               "pg26.adjudicated.jsonl": (0.88, 0.93), "pg28.adjudicated.jsonl": (0.89, 0.89),
                "pg30.adjudicated.jsonl": (0.86, 0.9), "pg32.adjudicated.jsonl": (0.9, 0.86),
-               "pg34.adjudicated.jsonl": (0.92, 0.8), "pg36.adjudicated.jsonl": (0.85, 0.89),
-               "pg38.adjudicated.jsonl": (0.87, 0.8), "pg40.adjudicated.jsonl": (0.82, 0.87)}
+               "pg34.adjudicated.jsonl": (0.93, 0.82), "pg36.adjudicated.jsonl": (0.86, 0.91),
+               "pg38.adjudicated.jsonl": (0.88, 0.8), "pg40.adjudicated.jsonl": (0.82, 0.87), "pg42.adjudicated.jsonl": (0.9, 0.86)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -861,7 +866,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
 # occur nowhere else in ../shared/corpora (pg24 18 of 62, pg26 49 of 97, pg28 41 of 91, pg30 33 of 60), so
 # no reading of the rest of the corpora could have listed them.  In-sample (eca9860): pg24 0.966, pg26
 # 0.953, pg28 0.935.
-NAMES_RECALL_FLOORS = {"pg24": 0.96, "pg26": 0.95, "pg28": 0.93, "pg30": 0.93, "pg32": 0.89, "pg34": 0.84, "pg36": 0.9}
+NAMES_RECALL_FLOORS = {"pg24": 0.97, "pg26": 0.95, "pg28": 0.93, "pg30": 0.93, "pg32": 0.9, "pg34": 0.86, "pg36": 0.91}
 
 
 @pytest.mark.parametrize("set_name", sorted(NAMES_RECALL_FLOORS))
@@ -1157,6 +1162,7 @@ AGREEMENTS = [
     ("pg36?.*.jsonl", "pg37?.*.jsonl", (300, 595, 594, 0.96)),  # P69, P70; J19 (adj17)
     ("pg38?.*.jsonl", "pg39.*.jsonl", (238, 214, 203, 0.966)),  # P71, P72; J20 (adj18)
     ("pg40?.*.jsonl", "pg41?.*.jsonl", (292, 493, 514, 0.97)),  # P73-P76; J21 (adj19)
+    ("pg42?.*.jsonl", "pg43?.*.jsonl", (300, 277, 274, 0.971)),  # P77-P80; J22 (adj20)
 ]
 
 
