@@ -404,10 +404,10 @@ def test_discover_reviewers_agree():
 # P 0.858 R 0.844 (names 0.865) without them; learned=False P 0.848 R 0.883 (names 0.903) against 0.854 / 0.823.
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
-EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.85, 0.93), "pg20.adjudicated.jsonl": (0.91, 0.96),
-                   "pg30.adjudicated.jsonl": (0.86, 0.92), "pg32.adjudicated.jsonl": (0.92, 0.87),
-                   "pg34.adjudicated.jsonl": (0.94, 0.83), "pg36.adjudicated.jsonl": (0.89, 0.91),
-                   "pg38.adjudicated.jsonl": (0.87, 0.8), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.9, 0.87)}
+EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.86, 0.93), "pg20.adjudicated.jsonl": (0.92, 0.96),
+                   "pg30.adjudicated.jsonl": (0.87, 0.91), "pg32.adjudicated.jsonl": (0.92, 0.87),
+                   "pg34.adjudicated.jsonl": (0.94, 0.83), "pg36.adjudicated.jsonl": (0.9, 0.91),
+                   "pg38.adjudicated.jsonl": (0.87, 0.79), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.92, 0.87)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -762,6 +762,13 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   round; P77/P78 and again P79/P80, F1 0.971; 15 disputes decided by J22; 279 mentions), before (11eba6a) and
 #   after (a42a2d5) alike: P 0.917 R 0.875, exact 0.852 / 0.814 (learned=False 0.911 / 0.864; extended 0.910 /
 #   0.882); from 1990 P 0.907 R 0.877, before 1990 P 0.931 R 0.869.  Its recall is of reports the curators read.
+# Then the second consistency adjudication (labeled/consistency02_rulings.tsv: J23-J26 re-decided, blind, the 747
+#   occurrences of the 65 names the gold of pg10 ... pg42 had recorded both ways; +132 / -43; J27 agrees on 138 of
+#   150) corrected the gold of every set.  The held-out states again, on the corrected gold: pg36 (c7f9505) P 0.865
+#   R 0.893, pg38 (2d10177) 0.878 / 0.784, pg40 (b06d8e7) 0.873 / 0.884, pg42 (11eba6a) 0.932 / 0.873.
+# Tried again and not kept (thirteenth session): the context filter of the tenth session with clause features (the
+#   characters and 、 before and after, 等, 工作, headings), left out one of 24 sets at a time over 9,589 found names:
+#   AUC 0.79; at 0.5 it removes 140 names of which 53 are right (precision 0.884 -> 0.891).
 # Tried and not kept: training the scorer on names ending in a program word generated as if the gazetteer
 # knew none of them (1,584 positives in 9,864 spans, not the few the gazetteer leaves over).  Retrained on
 # the state each set was measured on and run on that held-out set: pg28 P 0.876 R 0.729 at span >= 0.4
@@ -776,35 +783,35 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # 0.921), at 0.8 143 wrong for 300 right (0.935).
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0.86),
                "pg03?.*.jsonl": (0.77, 0.88), "pg05?.*.jsonl": (0.82, 0.89), "pg06?.*.jsonl": (0.8, 0.86),
-               "pg08?.*.jsonl": (0.78, 0.87), "pg10.adjudicated.jsonl": (0.86, 0.93),
-               "pg12.adjudicated.jsonl": (0.88, 0.93), "pg14.adjudicated.jsonl": (0.87, 0.95),
-               "pg16.adjudicated.jsonl": (0.89, 0.96), "pg18.adjudicated.jsonl": (0.91, 0.96),
-               "pg20.adjudicated.jsonl": (0.92, 0.95), "pg22.adjudicated.jsonl": (0.89, 0.96),
-               "pg24.adjudicated.jsonl": (0.89, 0.96), "pg26.adjudicated.jsonl": (0.9, 0.94),
-               "pg28.adjudicated.jsonl": (0.91, 0.89), "pg30.adjudicated.jsonl": (0.86, 0.91),
+               "pg08?.*.jsonl": (0.78, 0.87), "pg10.adjudicated.jsonl": (0.87, 0.93),
+               "pg12.adjudicated.jsonl": (0.91, 0.93), "pg14.adjudicated.jsonl": (0.89, 0.95),
+               "pg16.adjudicated.jsonl": (0.9, 0.96), "pg18.adjudicated.jsonl": (0.92, 0.95),
+               "pg20.adjudicated.jsonl": (0.93, 0.95), "pg22.adjudicated.jsonl": (0.91, 0.96),
+               "pg24.adjudicated.jsonl": (0.89, 0.95), "pg26.adjudicated.jsonl": (0.9, 0.93),
+               "pg28.adjudicated.jsonl": (0.9, 0.89), "pg30.adjudicated.jsonl": (0.88, 0.9),
                "pg32.adjudicated.jsonl": (0.93, 0.87), "pg34.adjudicated.jsonl": (0.94, 0.83),
-               "pg36.adjudicated.jsonl": (0.9, 0.91), "pg38.adjudicated.jsonl": (0.89, 0.8),
-               "pg40.adjudicated.jsonl": (0.87, 0.88), "pg42.adjudicated.jsonl": (0.91, 0.87)}
+               "pg36.adjudicated.jsonl": (0.9, 0.91), "pg38.adjudicated.jsonl": (0.89, 0.78),
+               "pg40.adjudicated.jsonl": (0.87, 0.88), "pg42.adjudicated.jsonl": (0.92, 0.87)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.78), "pg08?.*.jsonl": (0.7, 0.78),
-                "pg10.adjudicated.jsonl": (0.79, 0.85), "pg12.adjudicated.jsonl": (0.79, 0.83),
-                "pg14.adjudicated.jsonl": (0.83, 0.89), "pg16.adjudicated.jsonl": (0.81, 0.87),
-                "pg18.adjudicated.jsonl": (0.85, 0.89), "pg20.adjudicated.jsonl": (0.83, 0.86),
-                "pg22.adjudicated.jsonl": (0.83, 0.89), "pg24.adjudicated.jsonl": (0.79, 0.85),
-                "pg26.adjudicated.jsonl": (0.83, 0.86), "pg28.adjudicated.jsonl": (0.83, 0.81),
-                "pg30.adjudicated.jsonl": (0.77, 0.8), "pg32.adjudicated.jsonl": (0.82, 0.76),
+                "pg10.adjudicated.jsonl": (0.8, 0.85), "pg12.adjudicated.jsonl": (0.81, 0.83),
+                "pg14.adjudicated.jsonl": (0.84, 0.89), "pg16.adjudicated.jsonl": (0.82, 0.87),
+                "pg18.adjudicated.jsonl": (0.86, 0.88), "pg20.adjudicated.jsonl": (0.84, 0.86),
+                "pg22.adjudicated.jsonl": (0.84, 0.89), "pg24.adjudicated.jsonl": (0.8, 0.85),
+                "pg26.adjudicated.jsonl": (0.84, 0.86), "pg28.adjudicated.jsonl": (0.83, 0.81),
+                "pg30.adjudicated.jsonl": (0.78, 0.8), "pg32.adjudicated.jsonl": (0.82, 0.75),
                 "pg34.adjudicated.jsonl": (0.84, 0.73), "pg36.adjudicated.jsonl": (0.8, 0.8),
-                "pg38.adjudicated.jsonl": (0.82, 0.72), "pg40.adjudicated.jsonl": (0.78, 0.78), "pg42.adjudicated.jsonl": (0.85, 0.81)}
+                "pg38.adjudicated.jsonl": (0.82, 0.71), "pg40.adjudicated.jsonl": (0.78, 0.78), "pg42.adjudicated.jsonl": (0.86, 0.8)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
-               "pg10.adjudicated.jsonl": (0.85, 0.94), "pg12.adjudicated.jsonl": (0.87, 0.93),
-               "pg14.adjudicated.jsonl": (0.87, 0.95), "pg16.adjudicated.jsonl": (0.88, 0.96),
-               "pg18.adjudicated.jsonl": (0.91, 0.96), "pg20.adjudicated.jsonl": (0.91, 0.95),
-               "pg22.adjudicated.jsonl": (0.87, 0.96), "pg24.adjudicated.jsonl": (0.87, 0.96),
-               "pg26.adjudicated.jsonl": (0.88, 0.93), "pg28.adjudicated.jsonl": (0.89, 0.89),
-               "pg30.adjudicated.jsonl": (0.86, 0.9), "pg32.adjudicated.jsonl": (0.9, 0.86),
+               "pg10.adjudicated.jsonl": (0.86, 0.94), "pg12.adjudicated.jsonl": (0.9, 0.93),
+               "pg14.adjudicated.jsonl": (0.89, 0.95), "pg16.adjudicated.jsonl": (0.89, 0.96),
+               "pg18.adjudicated.jsonl": (0.91, 0.95), "pg20.adjudicated.jsonl": (0.92, 0.95),
+               "pg22.adjudicated.jsonl": (0.88, 0.96), "pg24.adjudicated.jsonl": (0.88, 0.95),
+               "pg26.adjudicated.jsonl": (0.88, 0.92), "pg28.adjudicated.jsonl": (0.89, 0.88),
+               "pg30.adjudicated.jsonl": (0.87, 0.9), "pg32.adjudicated.jsonl": (0.9, 0.86),
                "pg34.adjudicated.jsonl": (0.93, 0.82), "pg36.adjudicated.jsonl": (0.86, 0.91),
-               "pg38.adjudicated.jsonl": (0.88, 0.8), "pg40.adjudicated.jsonl": (0.82, 0.87), "pg42.adjudicated.jsonl": (0.9, 0.86)}
+               "pg38.adjudicated.jsonl": (0.88, 0.78), "pg40.adjudicated.jsonl": (0.82, 0.88), "pg42.adjudicated.jsonl": (0.92, 0.86)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -866,7 +873,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
 # occur nowhere else in ../shared/corpora (pg24 18 of 62, pg26 49 of 97, pg28 41 of 91, pg30 33 of 60), so
 # no reading of the rest of the corpora could have listed them.  In-sample (eca9860): pg24 0.966, pg26
 # 0.953, pg28 0.935.
-NAMES_RECALL_FLOORS = {"pg24": 0.97, "pg26": 0.95, "pg28": 0.93, "pg30": 0.93, "pg32": 0.9, "pg34": 0.86, "pg36": 0.91}
+NAMES_RECALL_FLOORS = {"pg24": 0.96, "pg26": 0.95, "pg28": 0.93, "pg30": 0.92, "pg32": 0.89, "pg34": 0.86, "pg36": 0.91}
 
 
 @pytest.mark.parametrize("set_name", sorted(NAMES_RECALL_FLOORS))
@@ -887,6 +894,8 @@ def test_kind_annotators_agree():
 
     by: dict = {}  # set -> annotator -> (doc, para, mention) -> kind
     for r in _labeled_tsv("raw/kinds01.*.tsv"):
+        if r["annotator"] == "K11":  # classified only the 37 mentions the second consistency adjudication added
+            continue
         by.setdefault(r["set"], {}).setdefault(r["annotator"], {})[(r["doc"], r["para"], r["mention"])] = r["kind"]
     double = {s: a for s, a in by.items() if len(a) == 2}
     assert double, "no set was classified twice"
@@ -1429,6 +1438,47 @@ def test_gazetteer_edits_keep_the_file_and_apply_reviewed_changes(tmp_path):
     clash.write_text('{"op": "add_forms", "entry": "五水共治", "forms": ["八八战略"]}\n', encoding="utf-8")
     with pytest.raises(SystemExit, match="'八八战略' would belong to '八八战略' and '五水共治'"):
         edit.main([str(clash), "--dry-run"])
+
+
+def test_second_consistency_adjudication_is_in_the_gold(corpus_root):
+    """labeled/raw/consistency02.decisions.jsonl: J23-J26 decided every occurrence (747) of the 65 names the
+    gold had recorded both ways; an applied decision is what the merged gold now holds, and a blind second
+    reading of 150 of them (J27) agrees as stated."""
+    import json
+    from pathlib import Path
+
+    from sklearn.metrics import cohen_kappa_score
+
+    from policytag.programs import _surface_key
+
+    raw = Path(__file__).resolve().parent.parent / "labeled" / "raw"
+    rows = [json.loads(x) for x in (raw / "consistency02.decisions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 747 and len({r["name"] for r in rows}) == 65
+    assert {r["annotator"] for r in rows} == {"J23", "J24", "J25", "J26"}
+    assert {r["decision"] for r in rows} == {"record", "not"}
+    sets = sorted({r["set"] for r in rows})
+    gold = {(rec["doc"], rec["para"]): (text, rec["programs"])
+            for s in sets for text, rec in _gold_records([raw.parent / f"{s}.adjudicated.jsonl"], corpus_root)}
+    added = removed = 0
+    for r in rows:
+        text, programs = gold[r["doc"], r["para"]]
+        if r["decision"] == "record":
+            assert r["string"] and r["string"] in text, r
+        if not r["applied"]:
+            continue
+        if r["decision"] == "record":  # the gold had not recorded it: now it does
+            assert r["gold_before"] == "not recorded" and r["string"] in programs, r
+            added += 1
+        else:  # the gold had: the string of that occurrence is gone
+            assert r["gold_before"] == "recorded", r
+            assert _surface_key(r["surface"]) not in {_surface_key(g) for g in programs}, r
+            removed += 1
+    assert (added, removed) == (132, 43)
+    second = [json.loads(x) for x in (raw / "consistency02.J27.jsonl").read_text(encoding="utf-8").splitlines()]
+    first = {r["item"]: r["decision"] for r in rows}
+    a, b = [first[r["item"]] for r in second], [r["decision"] for r in second]
+    assert len(second) == 150 and sum(x == y for x, y in zip(a, b)) == 138
+    assert round(cohen_kappa_score(a, b), 2) == 0.81
 
 
 def test_consistency_corrections_apply_to_the_merged_gold():
