@@ -368,9 +368,12 @@ def _is_part_or_sum_label(text: str, start: int, body: str) -> bool:
 # (双拥模范城), a title a ministry awards to places that apply (国家乡村振兴示范区, 新型工业化示范区;
 # J19), a model village (和美乡村样板村), a meeting (闽宁协作联席会, 定点帮扶推进会), a showcase
 # (母亲河复苏行动典型案例), a school or a course named after a project (“徐特立项目”学校,
-# 新工科专业; J19).  Not 工作, 品牌, 平台, 中心, 先行区 or 示范村, which the gold standard
-# records with the program about as often as not (“千万工程”示范村, “投资重庆”品牌).
-_HOLDER_AFTER = re.compile(r"(?:模范城|模范县|样板村|联席会|推进会|现场会|典型案例|学校|专业|示范区|大会|场所)")
+# 新工科专业; J19); and a name that only qualifies a place or a stance: the source area named after
+# a project (南水北调水源及沿线, 水源涵养区), the partner provinces of an aid programme (对口援青省份),
+# a posture (依法严打高压态势; J12, J13, J23).  Not 工作, 品牌, 平台, 中心, 先行区 or 示范村, which the
+# gold standard records with the program about as often as not (“千万工程”示范村, “投资重庆”品牌).
+_HOLDER_AFTER = re.compile(r"(?:模范城|模范县|样板村|联席会|推进会|现场会|典型案例|学校|专业|示范区|大会|场所"
+                           r"|水源|省份|高压态势)")
 
 
 _SEP = "\x00"  # between paragraphs in find_in_paragraphs; no pattern crosses it

@@ -308,6 +308,11 @@ def test_extended_gazetteer_holds_the_reviewed_discoveries(corpus_docs, keyed_te
     assert ProgramMatcher(learned=False).find("开展全闽乐购活动") == []
 
 
+# entries a later pass renamed: the second consistency rulings (thirteenth session) record 增产节约 only as the
+# titled 1987 movement, so the entry is named by that title and its bare form is gone
+_RENAMED_LATER = {"增产节约": "增产节约、增收节支运动"}
+
+
 def test_national_pass_applied_as_reviewed():
     """The eleventh session's reading of the national reports (labeled/gazetteer_national01.tsv): curators G24-G29
     listed the names the matcher missed, two reviewers judged every form blind to the gold; what both kept is
@@ -325,7 +330,7 @@ def test_national_pass_applied_as_reviewed():
         assert r["result"] == ("keep" if v == ["keep", "keep"] else "drop" if "drop" in v else "concept"), r["item"]
         shipped = base.lookup(_surface_key(r["form"]))
         if r["result"] != "drop":
-            assert shipped is not None and r["applied"] == shipped.name, r["form"]
+            assert shipped is not None and _RENAMED_LATER.get(r["applied"], r["applied"]) == shipped.name, r["form"]
         else:  # not added by this pass (the second reading of the extension kept a few of these: 城镇住房制度改革)
             assert r["applied"] == "-" and (shipped is None or _surface_key(r["form"]) in second_kept), r["form"]
     proposals = list(_labeled_tsv("raw/national01.G2?.tsv"))
@@ -404,10 +409,10 @@ def test_discover_reviewers_agree():
 # P 0.858 R 0.844 (names 0.865) without them; learned=False P 0.848 R 0.883 (names 0.903) against 0.854 / 0.823.
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
-EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.86, 0.93), "pg20.adjudicated.jsonl": (0.92, 0.96),
-                   "pg30.adjudicated.jsonl": (0.87, 0.91), "pg32.adjudicated.jsonl": (0.92, 0.87),
+EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.86, 0.93), "pg20.adjudicated.jsonl": (0.93, 0.96),
+                   "pg30.adjudicated.jsonl": (0.87, 0.91), "pg32.adjudicated.jsonl": (0.93, 0.87),
                    "pg34.adjudicated.jsonl": (0.94, 0.83), "pg36.adjudicated.jsonl": (0.9, 0.91),
-                   "pg38.adjudicated.jsonl": (0.87, 0.79), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.92, 0.88)}
+                   "pg38.adjudicated.jsonl": (0.89, 0.79), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.88)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -781,37 +786,37 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # The wrong ones are real names used as descriptions (建设和美乡村150个, 依法行政能力, 双拥共建), and the context
 # does not tell them apart: at probability 0.5 it removes 38 wrong names for 24 right ones (precision 0.915 to
 # 0.921), at 0.8 143 wrong for 300 right (0.935).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0.86),
-               "pg03?.*.jsonl": (0.77, 0.88), "pg05?.*.jsonl": (0.82, 0.89), "pg06?.*.jsonl": (0.8, 0.86),
-               "pg08?.*.jsonl": (0.78, 0.87), "pg10.adjudicated.jsonl": (0.87, 0.93),
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0.85),
+               "pg03?.*.jsonl": (0.78, 0.88), "pg05?.*.jsonl": (0.83, 0.89), "pg06?.*.jsonl": (0.8, 0.86),
+               "pg08?.*.jsonl": (0.78, 0.87), "pg10.adjudicated.jsonl": (0.88, 0.93),
                "pg12.adjudicated.jsonl": (0.91, 0.93), "pg14.adjudicated.jsonl": (0.89, 0.95),
-               "pg16.adjudicated.jsonl": (0.9, 0.96), "pg18.adjudicated.jsonl": (0.92, 0.95),
-               "pg20.adjudicated.jsonl": (0.93, 0.95), "pg22.adjudicated.jsonl": (0.91, 0.96),
-               "pg24.adjudicated.jsonl": (0.89, 0.95), "pg26.adjudicated.jsonl": (0.9, 0.93),
-               "pg28.adjudicated.jsonl": (0.9, 0.89), "pg30.adjudicated.jsonl": (0.88, 0.91),
-               "pg32.adjudicated.jsonl": (0.93, 0.87), "pg34.adjudicated.jsonl": (0.94, 0.83),
-               "pg36.adjudicated.jsonl": (0.9, 0.91), "pg38.adjudicated.jsonl": (0.89, 0.78),
-               "pg40.adjudicated.jsonl": (0.87, 0.88), "pg42.adjudicated.jsonl": (0.93, 0.88)}
+               "pg16.adjudicated.jsonl": (0.91, 0.96), "pg18.adjudicated.jsonl": (0.92, 0.95),
+               "pg20.adjudicated.jsonl": (0.94, 0.95), "pg22.adjudicated.jsonl": (0.91, 0.96),
+               "pg24.adjudicated.jsonl": (0.9, 0.95), "pg26.adjudicated.jsonl": (0.92, 0.93),
+               "pg28.adjudicated.jsonl": (0.91, 0.89), "pg30.adjudicated.jsonl": (0.88, 0.91),
+               "pg32.adjudicated.jsonl": (0.94, 0.87), "pg34.adjudicated.jsonl": (0.94, 0.83),
+               "pg36.adjudicated.jsonl": (0.91, 0.91), "pg38.adjudicated.jsonl": (0.91, 0.78),
+               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.88)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.78), "pg08?.*.jsonl": (0.7, 0.78),
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.7, 0.78),
                 "pg10.adjudicated.jsonl": (0.8, 0.85), "pg12.adjudicated.jsonl": (0.81, 0.83),
-                "pg14.adjudicated.jsonl": (0.84, 0.89), "pg16.adjudicated.jsonl": (0.82, 0.87),
-                "pg18.adjudicated.jsonl": (0.86, 0.88), "pg20.adjudicated.jsonl": (0.84, 0.86),
-                "pg22.adjudicated.jsonl": (0.84, 0.9), "pg24.adjudicated.jsonl": (0.8, 0.85),
-                "pg26.adjudicated.jsonl": (0.84, 0.86), "pg28.adjudicated.jsonl": (0.83, 0.81),
-                "pg30.adjudicated.jsonl": (0.78, 0.8), "pg32.adjudicated.jsonl": (0.82, 0.75),
-                "pg34.adjudicated.jsonl": (0.84, 0.73), "pg36.adjudicated.jsonl": (0.8, 0.8),
-                "pg38.adjudicated.jsonl": (0.82, 0.71), "pg40.adjudicated.jsonl": (0.78, 0.78), "pg42.adjudicated.jsonl": (0.87, 0.82)}
+                "pg14.adjudicated.jsonl": (0.84, 0.89), "pg16.adjudicated.jsonl": (0.83, 0.87),
+                "pg18.adjudicated.jsonl": (0.86, 0.88), "pg20.adjudicated.jsonl": (0.85, 0.86),
+                "pg22.adjudicated.jsonl": (0.85, 0.9), "pg24.adjudicated.jsonl": (0.81, 0.85),
+                "pg26.adjudicated.jsonl": (0.85, 0.86), "pg28.adjudicated.jsonl": (0.84, 0.81),
+                "pg30.adjudicated.jsonl": (0.79, 0.8), "pg32.adjudicated.jsonl": (0.83, 0.75),
+                "pg34.adjudicated.jsonl": (0.84, 0.73), "pg36.adjudicated.jsonl": (0.81, 0.8),
+                "pg38.adjudicated.jsonl": (0.83, 0.71), "pg40.adjudicated.jsonl": (0.78, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.82)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
-               "pg10.adjudicated.jsonl": (0.86, 0.94), "pg12.adjudicated.jsonl": (0.9, 0.93),
-               "pg14.adjudicated.jsonl": (0.89, 0.95), "pg16.adjudicated.jsonl": (0.89, 0.96),
-               "pg18.adjudicated.jsonl": (0.91, 0.95), "pg20.adjudicated.jsonl": (0.92, 0.95),
-               "pg22.adjudicated.jsonl": (0.88, 0.96), "pg24.adjudicated.jsonl": (0.88, 0.95),
-               "pg26.adjudicated.jsonl": (0.88, 0.92), "pg28.adjudicated.jsonl": (0.89, 0.88),
-               "pg30.adjudicated.jsonl": (0.87, 0.9), "pg32.adjudicated.jsonl": (0.9, 0.86),
+               "pg10.adjudicated.jsonl": (0.87, 0.94), "pg12.adjudicated.jsonl": (0.9, 0.93),
+               "pg14.adjudicated.jsonl": (0.89, 0.95), "pg16.adjudicated.jsonl": (0.9, 0.96),
+               "pg18.adjudicated.jsonl": (0.92, 0.95), "pg20.adjudicated.jsonl": (0.93, 0.95),
+               "pg22.adjudicated.jsonl": (0.89, 0.96), "pg24.adjudicated.jsonl": (0.88, 0.95),
+               "pg26.adjudicated.jsonl": (0.89, 0.92), "pg28.adjudicated.jsonl": (0.9, 0.89),
+               "pg30.adjudicated.jsonl": (0.88, 0.9), "pg32.adjudicated.jsonl": (0.91, 0.86),
                "pg34.adjudicated.jsonl": (0.93, 0.82), "pg36.adjudicated.jsonl": (0.86, 0.91),
-               "pg38.adjudicated.jsonl": (0.88, 0.78), "pg40.adjudicated.jsonl": (0.82, 0.88), "pg42.adjudicated.jsonl": (0.92, 0.86)}
+               "pg38.adjudicated.jsonl": (0.9, 0.78), "pg40.adjudicated.jsonl": (0.83, 0.88), "pg42.adjudicated.jsonl": (0.92, 0.85)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -1291,10 +1296,14 @@ def test_legal_education_plans_are_not_five_year_plans():
     ("建成100所“徐特立项目”学校", "徐特立项目", False),
     ("永定河入选全国母亲河复苏行动典型案例", "母亲河复苏行动", False),
     ("实施母亲河复苏行动，永定河全线贯通", "母亲河复苏行动", True),
+    ("加强三峡库区、南水北调水源及沿线的保护", "南水北调", False),
+    ("南水北调中线工程建成通水", "南水北调", True),
+    ("保持依法严打高压态势", "严打", False),
 ])
 def test_names_held_by_a_title_a_meeting_or_a_facility_are_not_mentions(matcher, text, held, kept):
     """A program's name that only names what bears it (a title, a meeting, a
-    school, a showcase; J19) is not a mention; the program itself still is."""
+    school, a showcase; J19) or qualifies a place or a stance (J12, J23) is not a
+    mention; the program itself still is."""
     found = {m.name: m for m in matcher.find(text)}
     if "示范村" in text:  # not a holder: both 乡村振兴 are mentions
         assert [m.text for m in matcher.find(text)].count("乡村振兴") == 2
