@@ -224,7 +224,8 @@ GOLD_VOTE_13 = "thirteenth session"
 
 def _recategorised_later() -> set:
     """Entries whose category a later pass changed: the twelfth and thirteenth sessions' gold votes
-    (labeled/gazetteer_goldvote.tsv) and the seventh review (labeled/gazetteer_review7.tsv)."""
+    (labeled/gazetteer_goldvote.tsv), the seventh review (labeled/gazetteer_review7.tsv) and the alignment
+    with the second consistency rulings (labeled/gazetteer_consistency02.tsv)."""
     import re
 
     out = set()
@@ -233,6 +234,7 @@ def _recategorised_later() -> set:
         if m:
             out.add(m.group(1) or r["string"])
     out |= {r["name"] for r in _labeled_tsv("gazetteer_review7.tsv") if r["applied"] == "concept"}
+    out |= {r["entry"] for r in _labeled_tsv("gazetteer_consistency02.tsv") if r["op"] == "category"}
     return out
 
 
@@ -247,6 +249,8 @@ def test_gold_vote_rounds_applied(title, proposals, taken):
 
     rows = _gold_vote_round(title)
     assert len(rows) == proposals
+    # the alignment with the second consistency rulings changed a few categories since
+    aligned = {r["entry"] for r in _labeled_tsv("gazetteer_consistency02.tsv") if r["op"] == "category"}
     base = Gazetteer.default()
     applied = 0
     for r in rows:
@@ -257,7 +261,8 @@ def test_gold_vote_rounds_applied(title, proposals, taken):
         applied += 1
         if m := re.match(r"(?:entry (\S+) )?category (?:concept -> )?(\w+)", d):
             entry = base.lookup(m.group(1) or key)
-            assert entry is not None and entry.category == m.group(2), r
+            assert entry is not None, r
+            assert entry.category == m.group(2) or entry.name in aligned, r
         elif m := re.match(r"form of (\S+)", d):
             entry = base.lookup(key)
             assert entry is not None and entry.name == m.group(1), r
@@ -341,6 +346,31 @@ def test_national_pass_applied_as_reviewed():
     assert round(cohen_kappa_score(first, second), 3) == 0.609
 
 
+def test_gazetteer_follows_the_second_consistency_rulings():
+    """labeled/gazetteer_consistency02.tsv: each change is what the shipped gazetteer holds, and the matcher
+    reports the names as the rulings record them."""
+    gaz = Gazetteer.default()
+    rows = list(_labeled_tsv("gazetteer_consistency02.tsv"))
+    assert len(rows) == 16
+    for r in rows:
+        if r["op"] == "category":
+            assert gaz[r["entry"]].category == r["change"], r
+        elif r["op"] == "remove_forms":
+            for form in r["change"].split(", "):
+                found = gaz.lookup(form)
+                assert found is None or found.name != r["entry"], r
+        elif r["op"] == "add":
+            assert r["entry"] in gaz and gaz[r["entry"]].category == r["change"].split(",")[0], r
+        elif r["op"] == "add_forms":
+            assert gaz.lookup(r["change"]).name == r["entry"], r
+        else:
+            assert r["op"] == "drop" and r["entry"] not in gaz, r
+    m = ProgramMatcher(learned=False)
+    assert [x.name for x in m.find("坚持创新驱动，深入实施创新驱动发展战略")] == ["创新驱动发展战略"]
+    assert [x.text for x in m.find("开展增产节约、增收节支运动，坚持增产节约")] == ["增产节约、增收节支运动"]
+    assert [x.name for x in m.find("实施山水工程，统筹山水林田湖草沙一体化保护和系统治理")] == ["山水工程"]
+
+
 def test_seventh_review_of_zones_and_layouts_applied():
     """labeled/gazetteer_review7.tsv: two reviewers judged the 163 entries shaped like a zone or a layout;
     what both call concept is a concept, what both keep is still reported, and their agreement is as stated."""
@@ -409,10 +439,10 @@ def test_discover_reviewers_agree():
 # P 0.858 R 0.844 (names 0.865) without them; learned=False P 0.848 R 0.883 (names 0.903) against 0.854 / 0.823.
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
-EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.86, 0.93), "pg20.adjudicated.jsonl": (0.93, 0.96),
-                   "pg30.adjudicated.jsonl": (0.87, 0.91), "pg32.adjudicated.jsonl": (0.93, 0.87),
-                   "pg34.adjudicated.jsonl": (0.94, 0.83), "pg36.adjudicated.jsonl": (0.9, 0.91),
-                   "pg38.adjudicated.jsonl": (0.89, 0.79), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.88)}
+EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.87, 0.94), "pg20.adjudicated.jsonl": (0.93, 0.96),
+                   "pg30.adjudicated.jsonl": (0.87, 0.92), "pg32.adjudicated.jsonl": (0.93, 0.89),
+                   "pg34.adjudicated.jsonl": (0.94, 0.84), "pg36.adjudicated.jsonl": (0.9, 0.91),
+                   "pg38.adjudicated.jsonl": (0.89, 0.8), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.87)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -774,6 +804,14 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # Tried again and not kept (thirteenth session): the context filter of the tenth session with clause features (the
 #   characters and 、 before and after, 等, 工作, headings), left out one of 24 sets at a time over 9,589 found names:
 #   AUC 0.79; at 0.5 it removes 140 names of which 53 are right (precision 0.884 -> 0.891).
+# Then the gazetteer aligned with those rulings (labeled/gazetteer_consistency02.tsv, first group: bare 创新驱动,
+#   就业优先, 科技强军 no longer forms; 增产节约 only the titled movement; 水源/省份/高压态势 as holders), measured on
+#   pg44.adjudicated (300 more unlabelled paragraphs of the national reports the curators read, drawn before it;
+#   P81/P82 and again P83/P84, F1 0.957; 21 disputes decided by J28; 272 mentions): before (c562423) P 0.939
+#   R 0.853, after (e7c876a) P 0.943 R 0.853, exact 0.878 / 0.794 (learned=False 0.935 / 0.842; extended 0.944 /
+#   0.864); from 1990 P 0.941 R 0.867, before 1990 P 0.949 R 0.812.  Its misses showed six entries an earlier gold
+#   vote had demoted that the rulings always record (互利共赢开放战略, 城乡居民基本医疗保险 ...): promoted after,
+#   so pg44 is studied since (0.944 / 0.868 in-sample).
 # Tried and not kept: training the scorer on names ending in a program word generated as if the gazetteer
 # knew none of them (1,584 positives in 9,864 spans, not the few the gazetteer leaves over).  Retrained on
 # the state each set was measured on and run on that held-out set: pg28 P 0.876 R 0.729 at span >= 0.4
@@ -786,37 +824,37 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # The wrong ones are real names used as descriptions (建设和美乡村150个, 依法行政能力, 双拥共建), and the context
 # does not tell them apart: at probability 0.5 it removes 38 wrong names for 24 right ones (precision 0.915 to
 # 0.921), at 0.8 143 wrong for 300 right (0.935).
-GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0.85),
-               "pg03?.*.jsonl": (0.78, 0.88), "pg05?.*.jsonl": (0.83, 0.89), "pg06?.*.jsonl": (0.8, 0.86),
+GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0.86),
+               "pg03?.*.jsonl": (0.78, 0.88), "pg05?.*.jsonl": (0.82, 0.89), "pg06?.*.jsonl": (0.8, 0.86),
                "pg08?.*.jsonl": (0.78, 0.87), "pg10.adjudicated.jsonl": (0.88, 0.93),
-               "pg12.adjudicated.jsonl": (0.91, 0.93), "pg14.adjudicated.jsonl": (0.89, 0.95),
-               "pg16.adjudicated.jsonl": (0.91, 0.96), "pg18.adjudicated.jsonl": (0.92, 0.95),
-               "pg20.adjudicated.jsonl": (0.94, 0.95), "pg22.adjudicated.jsonl": (0.91, 0.96),
-               "pg24.adjudicated.jsonl": (0.9, 0.95), "pg26.adjudicated.jsonl": (0.92, 0.93),
-               "pg28.adjudicated.jsonl": (0.91, 0.89), "pg30.adjudicated.jsonl": (0.88, 0.91),
-               "pg32.adjudicated.jsonl": (0.94, 0.87), "pg34.adjudicated.jsonl": (0.94, 0.83),
-               "pg36.adjudicated.jsonl": (0.91, 0.91), "pg38.adjudicated.jsonl": (0.91, 0.78),
-               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.88)}
+               "pg12.adjudicated.jsonl": (0.91, 0.94), "pg14.adjudicated.jsonl": (0.89, 0.95),
+               "pg16.adjudicated.jsonl": (0.91, 0.96), "pg18.adjudicated.jsonl": (0.92, 0.96),
+               "pg20.adjudicated.jsonl": (0.94, 0.96), "pg22.adjudicated.jsonl": (0.91, 0.97),
+               "pg24.adjudicated.jsonl": (0.9, 0.96), "pg26.adjudicated.jsonl": (0.92, 0.94),
+               "pg28.adjudicated.jsonl": (0.91, 0.9), "pg30.adjudicated.jsonl": (0.88, 0.91),
+               "pg32.adjudicated.jsonl": (0.94, 0.89), "pg34.adjudicated.jsonl": (0.94, 0.84),
+               "pg36.adjudicated.jsonl": (0.91, 0.91), "pg38.adjudicated.jsonl": (0.91, 0.8),
+               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.86)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.7, 0.78),
-                "pg10.adjudicated.jsonl": (0.8, 0.85), "pg12.adjudicated.jsonl": (0.81, 0.83),
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.7, 0.79),
+                "pg10.adjudicated.jsonl": (0.81, 0.86), "pg12.adjudicated.jsonl": (0.81, 0.84),
                 "pg14.adjudicated.jsonl": (0.84, 0.89), "pg16.adjudicated.jsonl": (0.83, 0.87),
-                "pg18.adjudicated.jsonl": (0.86, 0.88), "pg20.adjudicated.jsonl": (0.85, 0.86),
-                "pg22.adjudicated.jsonl": (0.85, 0.9), "pg24.adjudicated.jsonl": (0.81, 0.85),
+                "pg18.adjudicated.jsonl": (0.86, 0.89), "pg20.adjudicated.jsonl": (0.85, 0.86),
+                "pg22.adjudicated.jsonl": (0.85, 0.9), "pg24.adjudicated.jsonl": (0.8, 0.85),
                 "pg26.adjudicated.jsonl": (0.85, 0.86), "pg28.adjudicated.jsonl": (0.84, 0.81),
-                "pg30.adjudicated.jsonl": (0.79, 0.8), "pg32.adjudicated.jsonl": (0.83, 0.75),
-                "pg34.adjudicated.jsonl": (0.84, 0.73), "pg36.adjudicated.jsonl": (0.81, 0.8),
-                "pg38.adjudicated.jsonl": (0.83, 0.71), "pg40.adjudicated.jsonl": (0.78, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.82)}
+                "pg30.adjudicated.jsonl": (0.79, 0.81), "pg32.adjudicated.jsonl": (0.83, 0.77),
+                "pg34.adjudicated.jsonl": (0.84, 0.74), "pg36.adjudicated.jsonl": (0.81, 0.8),
+                "pg38.adjudicated.jsonl": (0.84, 0.73), "pg40.adjudicated.jsonl": (0.78, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.83), "pg44.adjudicated.jsonl": (0.87, 0.8)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
-               "pg10.adjudicated.jsonl": (0.87, 0.94), "pg12.adjudicated.jsonl": (0.9, 0.93),
-               "pg14.adjudicated.jsonl": (0.89, 0.95), "pg16.adjudicated.jsonl": (0.9, 0.96),
-               "pg18.adjudicated.jsonl": (0.92, 0.95), "pg20.adjudicated.jsonl": (0.93, 0.95),
-               "pg22.adjudicated.jsonl": (0.89, 0.96), "pg24.adjudicated.jsonl": (0.88, 0.95),
+               "pg10.adjudicated.jsonl": (0.87, 0.95), "pg12.adjudicated.jsonl": (0.9, 0.94),
+               "pg14.adjudicated.jsonl": (0.89, 0.95), "pg16.adjudicated.jsonl": (0.91, 0.96),
+               "pg18.adjudicated.jsonl": (0.92, 0.96), "pg20.adjudicated.jsonl": (0.93, 0.95),
+               "pg22.adjudicated.jsonl": (0.89, 0.97), "pg24.adjudicated.jsonl": (0.88, 0.96),
                "pg26.adjudicated.jsonl": (0.89, 0.92), "pg28.adjudicated.jsonl": (0.9, 0.89),
-               "pg30.adjudicated.jsonl": (0.88, 0.9), "pg32.adjudicated.jsonl": (0.91, 0.86),
-               "pg34.adjudicated.jsonl": (0.93, 0.82), "pg36.adjudicated.jsonl": (0.86, 0.91),
-               "pg38.adjudicated.jsonl": (0.9, 0.78), "pg40.adjudicated.jsonl": (0.83, 0.88), "pg42.adjudicated.jsonl": (0.92, 0.85)}
+               "pg30.adjudicated.jsonl": (0.88, 0.91), "pg32.adjudicated.jsonl": (0.91, 0.88),
+               "pg34.adjudicated.jsonl": (0.93, 0.83), "pg36.adjudicated.jsonl": (0.87, 0.91),
+               "pg38.adjudicated.jsonl": (0.9, 0.8), "pg40.adjudicated.jsonl": (0.83, 0.88), "pg42.adjudicated.jsonl": (0.92, 0.86), "pg44.adjudicated.jsonl": (0.93, 0.85)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -878,7 +916,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
 # occur nowhere else in ../shared/corpora (pg24 18 of 62, pg26 49 of 97, pg28 41 of 91, pg30 33 of 60), so
 # no reading of the rest of the corpora could have listed them.  In-sample (eca9860): pg24 0.966, pg26
 # 0.953, pg28 0.935.
-NAMES_RECALL_FLOORS = {"pg24": 0.96, "pg26": 0.95, "pg28": 0.93, "pg30": 0.92, "pg32": 0.89, "pg34": 0.86, "pg36": 0.91}
+NAMES_RECALL_FLOORS = {"pg24": 0.97, "pg26": 0.95, "pg28": 0.94, "pg30": 0.93, "pg32": 0.91, "pg34": 0.87, "pg36": 0.92}
 
 
 @pytest.mark.parametrize("set_name", sorted(NAMES_RECALL_FLOORS))
@@ -1177,6 +1215,7 @@ AGREEMENTS = [
     ("pg38?.*.jsonl", "pg39.*.jsonl", (238, 214, 203, 0.966)),  # P71, P72; J20 (adj18)
     ("pg40?.*.jsonl", "pg41?.*.jsonl", (292, 493, 514, 0.97)),  # P73-P76; J21 (adj19)
     ("pg42?.*.jsonl", "pg43?.*.jsonl", (300, 277, 274, 0.971)),  # P77-P80; J22 (adj20)
+    ("pg44?.*.jsonl", "pg45?.*.jsonl", (300, 272, 268, 0.957)),  # P81-P84; J28 (adj21)
 ]
 
 
