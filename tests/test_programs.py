@@ -440,9 +440,9 @@ def test_discover_reviewers_agree():
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
 EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.87, 0.94), "pg20.adjudicated.jsonl": (0.93, 0.96),
-                   "pg30.adjudicated.jsonl": (0.87, 0.92), "pg32.adjudicated.jsonl": (0.93, 0.89),
+                   "pg30.adjudicated.jsonl": (0.88, 0.92), "pg32.adjudicated.jsonl": (0.93, 0.89),
                    "pg34.adjudicated.jsonl": (0.94, 0.84), "pg36.adjudicated.jsonl": (0.9, 0.91),
-                   "pg38.adjudicated.jsonl": (0.89, 0.8), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.87)}
+                   "pg38.adjudicated.jsonl": (0.89, 0.8), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.88)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -834,7 +834,7 @@ GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0
                "pg28.adjudicated.jsonl": (0.91, 0.9), "pg30.adjudicated.jsonl": (0.88, 0.91),
                "pg32.adjudicated.jsonl": (0.94, 0.89), "pg34.adjudicated.jsonl": (0.94, 0.84),
                "pg36.adjudicated.jsonl": (0.91, 0.91), "pg38.adjudicated.jsonl": (0.91, 0.8),
-               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.86)}
+               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.88)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.7, 0.79),
                 "pg10.adjudicated.jsonl": (0.81, 0.86), "pg12.adjudicated.jsonl": (0.81, 0.84),
@@ -844,7 +844,7 @@ EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.7, 0.79),
                 "pg26.adjudicated.jsonl": (0.85, 0.86), "pg28.adjudicated.jsonl": (0.84, 0.81),
                 "pg30.adjudicated.jsonl": (0.79, 0.81), "pg32.adjudicated.jsonl": (0.83, 0.77),
                 "pg34.adjudicated.jsonl": (0.84, 0.74), "pg36.adjudicated.jsonl": (0.81, 0.8),
-                "pg38.adjudicated.jsonl": (0.84, 0.73), "pg40.adjudicated.jsonl": (0.78, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.83), "pg44.adjudicated.jsonl": (0.87, 0.8)}
+                "pg38.adjudicated.jsonl": (0.84, 0.73), "pg40.adjudicated.jsonl": (0.79, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.83), "pg44.adjudicated.jsonl": (0.87, 0.82)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
                "pg10.adjudicated.jsonl": (0.87, 0.95), "pg12.adjudicated.jsonl": (0.9, 0.94),
