@@ -442,7 +442,7 @@ def test_discover_reviewers_agree():
 EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.87, 0.94), "pg20.adjudicated.jsonl": (0.93, 0.96),
                    "pg30.adjudicated.jsonl": (0.88, 0.92), "pg32.adjudicated.jsonl": (0.93, 0.89),
                    "pg34.adjudicated.jsonl": (0.94, 0.84), "pg36.adjudicated.jsonl": (0.9, 0.91),
-                   "pg38.adjudicated.jsonl": (0.89, 0.8), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.88)}
+                   "pg38.adjudicated.jsonl": (0.89, 0.8), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.88), "pg46.adjudicated.jsonl": (0.9, 0.82)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -812,6 +812,11 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   0.864); from 1990 P 0.941 R 0.867, before 1990 P 0.949 R 0.812.  Its misses showed six entries an earlier gold
 #   vote had demoted that the rulings always record (互利共赢开放战略, 城乡居民基本医疗保险 ...): promoted after,
 #   so pg44 is studied since (0.944 / 0.868 in-sample).
+# The final state of the thirteenth session (99aa07c: the scorer retrained with pg44), measured once on
+#   pg46.adjudicated (300 more unlabelled national paragraphs drawn after every change; P85/P86 and again P87/P88,
+#   F1 0.966; 18 disputes decided by J29; 313 mentions): P 0.915 R 0.827, exact 0.861 / 0.780 (learned=False
+#   0.910 / 0.815; extended 0.908 / 0.831); from 1990 P 0.933 R 0.842, before 1990 P 0.871 R 0.785.  Sets of 300
+#   paragraphs of the same reports differ by 3 points (pg44 0.943 / 0.853 a few changes earlier).
 # Tried and not kept: training the scorer on names ending in a program word generated as if the gazetteer
 # knew none of them (1,584 positives in 9,864 spans, not the few the gazetteer leaves over).  Retrained on
 # the state each set was measured on and run on that held-out set: pg28 P 0.876 R 0.729 at span >= 0.4
@@ -834,7 +839,7 @@ GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0
                "pg28.adjudicated.jsonl": (0.91, 0.9), "pg30.adjudicated.jsonl": (0.88, 0.91),
                "pg32.adjudicated.jsonl": (0.94, 0.89), "pg34.adjudicated.jsonl": (0.94, 0.84),
                "pg36.adjudicated.jsonl": (0.91, 0.91), "pg38.adjudicated.jsonl": (0.91, 0.8),
-               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.88)}
+               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.88), "pg46.adjudicated.jsonl": (0.91, 0.82)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.7, 0.79),
                 "pg10.adjudicated.jsonl": (0.81, 0.86), "pg12.adjudicated.jsonl": (0.81, 0.84),
@@ -844,7 +849,7 @@ EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.7, 0.79),
                 "pg26.adjudicated.jsonl": (0.85, 0.86), "pg28.adjudicated.jsonl": (0.84, 0.81),
                 "pg30.adjudicated.jsonl": (0.79, 0.81), "pg32.adjudicated.jsonl": (0.83, 0.77),
                 "pg34.adjudicated.jsonl": (0.84, 0.74), "pg36.adjudicated.jsonl": (0.81, 0.8),
-                "pg38.adjudicated.jsonl": (0.84, 0.73), "pg40.adjudicated.jsonl": (0.79, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.83), "pg44.adjudicated.jsonl": (0.87, 0.82)}
+                "pg38.adjudicated.jsonl": (0.84, 0.73), "pg40.adjudicated.jsonl": (0.79, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.83), "pg44.adjudicated.jsonl": (0.87, 0.82), "pg46.adjudicated.jsonl": (0.85, 0.77)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
                "pg10.adjudicated.jsonl": (0.87, 0.95), "pg12.adjudicated.jsonl": (0.9, 0.94),
@@ -854,7 +859,7 @@ FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
                "pg26.adjudicated.jsonl": (0.89, 0.92), "pg28.adjudicated.jsonl": (0.9, 0.89),
                "pg30.adjudicated.jsonl": (0.88, 0.91), "pg32.adjudicated.jsonl": (0.91, 0.88),
                "pg34.adjudicated.jsonl": (0.93, 0.83), "pg36.adjudicated.jsonl": (0.87, 0.91),
-               "pg38.adjudicated.jsonl": (0.9, 0.8), "pg40.adjudicated.jsonl": (0.83, 0.88), "pg42.adjudicated.jsonl": (0.92, 0.86), "pg44.adjudicated.jsonl": (0.93, 0.85)}
+               "pg38.adjudicated.jsonl": (0.9, 0.8), "pg40.adjudicated.jsonl": (0.83, 0.88), "pg42.adjudicated.jsonl": (0.92, 0.86), "pg44.adjudicated.jsonl": (0.93, 0.85), "pg46.adjudicated.jsonl": (0.9, 0.81)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -1216,6 +1221,7 @@ AGREEMENTS = [
     ("pg40?.*.jsonl", "pg41?.*.jsonl", (292, 493, 514, 0.97)),  # P73-P76; J21 (adj19)
     ("pg42?.*.jsonl", "pg43?.*.jsonl", (300, 277, 274, 0.971)),  # P77-P80; J22 (adj20)
     ("pg44?.*.jsonl", "pg45?.*.jsonl", (300, 272, 268, 0.957)),  # P81-P84; J28 (adj21)
+    ("pg46?.*.jsonl", "pg47?.*.jsonl", (300, 304, 309, 0.966)),  # P85-P88; J29 (adj22)
 ]
 
 
