@@ -11,7 +11,7 @@ generates on the paragraphs of the *studied* program gold sets (pg01, the
 adjudicated pg03, since the fifth session pg06 and pg08, since the sixth the
 adjudicated pg10, since the seventh the adjudicated pg12, pg14, pg16, pg18 and
 pg20, since the eighth the adjudicated pg22, pg24, pg26 and pg28, since the ninth the adjudicated
-pg30, since the eleventh pg32 and pg34, since the thirteenth pg36, pg38, pg40, pg42 and pg44, each held out until then;
+pg30, since the eleventh pg32 and pg34, since the thirteenth pg36, pg38, pg40, pg42, pg44 and pg46, each held out until then;
 see labeled/README.md).  A span candidate is positive when it
 equals an annotated mention (``--label exact``), a quoted template when it and
 an annotated mention contain one another, the matching of
@@ -59,7 +59,7 @@ STUDIED = ("raw/pg01a.*.jsonl", "raw/pg01b.*.jsonl", "pg03.adjudicated.jsonl",
            "pg24.adjudicated.jsonl", "pg26.adjudicated.jsonl", "pg28.adjudicated.jsonl",
            "pg30.adjudicated.jsonl", "pg32.adjudicated.jsonl", "pg34.adjudicated.jsonl",
            "pg36.adjudicated.jsonl", "pg38.adjudicated.jsonl", "pg40.adjudicated.jsonl",
-           "pg42.adjudicated.jsonl", "pg44.adjudicated.jsonl")
+           "pg42.adjudicated.jsonl", "pg44.adjudicated.jsonl", "pg46.adjudicated.jsonl")
 OUT = ROOT / "policytag" / "data" / "program_scorer.json"
 SPAN_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 PATTERN_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)

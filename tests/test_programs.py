@@ -219,7 +219,8 @@ def _gold_vote_round(title: str) -> list:
 
 # the category changes of the twelfth and thirteenth sessions' gold votes, which later tests of earlier passes allow
 GOLD_VOTE_12 = "twelfth session"
-GOLD_VOTE_13 = "thirteenth session"
+GOLD_VOTE_13 = "Eighth round (2026-11-23, thirteenth session)"
+GOLD_VOTE_13B = "Ninth round (2026-11-23, thirteenth session"
 
 
 def _recategorised_later() -> set:
@@ -229,7 +230,7 @@ def _recategorised_later() -> set:
     import re
 
     out = set()
-    for r in _gold_vote_round(GOLD_VOTE_12) + _gold_vote_round(GOLD_VOTE_13):
+    for r in _gold_vote_round(GOLD_VOTE_12) + _gold_vote_round(GOLD_VOTE_13) + _gold_vote_round(GOLD_VOTE_13B):
         m = re.match(r"(?:entry (\S+) )?category ", r["decision"])
         if m:
             out.add(m.group(1) or r["string"])
@@ -238,7 +239,7 @@ def _recategorised_later() -> set:
     return out
 
 
-@pytest.mark.parametrize("title, proposals, taken", [(GOLD_VOTE_12, 37, 18), (GOLD_VOTE_13, 54, 16)])
+@pytest.mark.parametrize("title, proposals, taken", [(GOLD_VOTE_12, 37, 18), (GOLD_VOTE_13, 54, 16), (GOLD_VOTE_13B, 55, 9)])
 def test_gold_vote_rounds_applied(title, proposals, taken):
     """Each decision of the twelfth and thirteenth sessions' gold-vote rounds is what the shipped gazetteer
     holds: a demoted entry is a concept, a promoted one has its new category, a form joins its entry, a new
@@ -439,10 +440,10 @@ def test_discover_reviewers_agree():
 # P 0.858 R 0.844 (names 0.865) without them; learned=False P 0.848 R 0.883 (names 0.903) against 0.854 / 0.823.
 # In-sample (every set below has been studied) it costs 1-3.5 points of precision for 0.5-1.5 of recall with
 # the learned scorer, which already finds many of these names, and gains 2-5 points of recall without it.
-EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.87, 0.94), "pg20.adjudicated.jsonl": (0.93, 0.96),
+EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.86, 0.94), "pg20.adjudicated.jsonl": (0.93, 0.96),
                    "pg30.adjudicated.jsonl": (0.88, 0.92), "pg32.adjudicated.jsonl": (0.93, 0.89),
-                   "pg34.adjudicated.jsonl": (0.94, 0.84), "pg36.adjudicated.jsonl": (0.9, 0.91),
-                   "pg38.adjudicated.jsonl": (0.89, 0.8), "pg40.adjudicated.jsonl": (0.86, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.88), "pg46.adjudicated.jsonl": (0.9, 0.82)}
+                   "pg34.adjudicated.jsonl": (0.94, 0.85), "pg36.adjudicated.jsonl": (0.9, 0.91),
+                   "pg38.adjudicated.jsonl": (0.89, 0.81), "pg40.adjudicated.jsonl": (0.87, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.89), "pg44.adjudicated.jsonl": (0.94, 0.88), "pg46.adjudicated.jsonl": (0.9, 0.84)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -830,36 +831,36 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 # does not tell them apart: at probability 0.5 it removes 38 wrong names for 24 right ones (precision 0.915 to
 # 0.921), at 0.8 143 wrong for 300 right (0.935).
 GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0.86),
-               "pg03?.*.jsonl": (0.78, 0.88), "pg05?.*.jsonl": (0.82, 0.89), "pg06?.*.jsonl": (0.8, 0.86),
-               "pg08?.*.jsonl": (0.78, 0.87), "pg10.adjudicated.jsonl": (0.88, 0.93),
-               "pg12.adjudicated.jsonl": (0.91, 0.94), "pg14.adjudicated.jsonl": (0.89, 0.95),
-               "pg16.adjudicated.jsonl": (0.91, 0.96), "pg18.adjudicated.jsonl": (0.92, 0.96),
+               "pg03?.*.jsonl": (0.77, 0.88), "pg05?.*.jsonl": (0.82, 0.89), "pg06?.*.jsonl": (0.8, 0.86),
+               "pg08?.*.jsonl": (0.77, 0.87), "pg10.adjudicated.jsonl": (0.87, 0.93),
+               "pg12.adjudicated.jsonl": (0.91, 0.94), "pg14.adjudicated.jsonl": (0.9, 0.95),
+               "pg16.adjudicated.jsonl": (0.92, 0.96), "pg18.adjudicated.jsonl": (0.93, 0.96),
                "pg20.adjudicated.jsonl": (0.94, 0.96), "pg22.adjudicated.jsonl": (0.91, 0.97),
                "pg24.adjudicated.jsonl": (0.9, 0.96), "pg26.adjudicated.jsonl": (0.92, 0.94),
                "pg28.adjudicated.jsonl": (0.91, 0.9), "pg30.adjudicated.jsonl": (0.88, 0.91),
                "pg32.adjudicated.jsonl": (0.94, 0.89), "pg34.adjudicated.jsonl": (0.94, 0.84),
-               "pg36.adjudicated.jsonl": (0.91, 0.91), "pg38.adjudicated.jsonl": (0.91, 0.8),
-               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.88), "pg44.adjudicated.jsonl": (0.94, 0.88), "pg46.adjudicated.jsonl": (0.91, 0.82)}
+               "pg36.adjudicated.jsonl": (0.91, 0.91), "pg38.adjudicated.jsonl": (0.92, 0.81),
+               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.89), "pg44.adjudicated.jsonl": (0.94, 0.88), "pg46.adjudicated.jsonl": (0.91, 0.83)}
 # exact names (equal surface forms or the same gazetteer entry)
-EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.7, 0.79),
-                "pg10.adjudicated.jsonl": (0.81, 0.86), "pg12.adjudicated.jsonl": (0.81, 0.84),
+EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.69, 0.79),
+                "pg10.adjudicated.jsonl": (0.8, 0.86), "pg12.adjudicated.jsonl": (0.82, 0.84),
                 "pg14.adjudicated.jsonl": (0.84, 0.89), "pg16.adjudicated.jsonl": (0.83, 0.87),
-                "pg18.adjudicated.jsonl": (0.86, 0.89), "pg20.adjudicated.jsonl": (0.85, 0.86),
+                "pg18.adjudicated.jsonl": (0.87, 0.89), "pg20.adjudicated.jsonl": (0.85, 0.86),
                 "pg22.adjudicated.jsonl": (0.85, 0.9), "pg24.adjudicated.jsonl": (0.8, 0.85),
-                "pg26.adjudicated.jsonl": (0.85, 0.86), "pg28.adjudicated.jsonl": (0.84, 0.81),
-                "pg30.adjudicated.jsonl": (0.79, 0.81), "pg32.adjudicated.jsonl": (0.83, 0.77),
-                "pg34.adjudicated.jsonl": (0.84, 0.74), "pg36.adjudicated.jsonl": (0.81, 0.8),
-                "pg38.adjudicated.jsonl": (0.84, 0.73), "pg40.adjudicated.jsonl": (0.79, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.83), "pg44.adjudicated.jsonl": (0.87, 0.82), "pg46.adjudicated.jsonl": (0.85, 0.77)}
+                "pg26.adjudicated.jsonl": (0.86, 0.86), "pg28.adjudicated.jsonl": (0.84, 0.82),
+                "pg30.adjudicated.jsonl": (0.79, 0.81), "pg32.adjudicated.jsonl": (0.83, 0.78),
+                "pg34.adjudicated.jsonl": (0.84, 0.75), "pg36.adjudicated.jsonl": (0.81, 0.8),
+                "pg38.adjudicated.jsonl": (0.84, 0.74), "pg40.adjudicated.jsonl": (0.79, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.84), "pg44.adjudicated.jsonl": (0.88, 0.82), "pg46.adjudicated.jsonl": (0.86, 0.79)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
-               "pg10.adjudicated.jsonl": (0.87, 0.95), "pg12.adjudicated.jsonl": (0.9, 0.94),
+               "pg10.adjudicated.jsonl": (0.87, 0.95), "pg12.adjudicated.jsonl": (0.9, 0.95),
                "pg14.adjudicated.jsonl": (0.89, 0.95), "pg16.adjudicated.jsonl": (0.91, 0.96),
-               "pg18.adjudicated.jsonl": (0.92, 0.96), "pg20.adjudicated.jsonl": (0.93, 0.95),
-               "pg22.adjudicated.jsonl": (0.89, 0.97), "pg24.adjudicated.jsonl": (0.88, 0.96),
-               "pg26.adjudicated.jsonl": (0.89, 0.92), "pg28.adjudicated.jsonl": (0.9, 0.89),
+               "pg18.adjudicated.jsonl": (0.92, 0.96), "pg20.adjudicated.jsonl": (0.93, 0.96),
+               "pg22.adjudicated.jsonl": (0.89, 0.97), "pg24.adjudicated.jsonl": (0.89, 0.96),
+               "pg26.adjudicated.jsonl": (0.9, 0.92), "pg28.adjudicated.jsonl": (0.9, 0.89),
                "pg30.adjudicated.jsonl": (0.88, 0.91), "pg32.adjudicated.jsonl": (0.91, 0.88),
-               "pg34.adjudicated.jsonl": (0.93, 0.83), "pg36.adjudicated.jsonl": (0.87, 0.91),
-               "pg38.adjudicated.jsonl": (0.9, 0.8), "pg40.adjudicated.jsonl": (0.83, 0.88), "pg42.adjudicated.jsonl": (0.92, 0.86), "pg44.adjudicated.jsonl": (0.93, 0.85), "pg46.adjudicated.jsonl": (0.9, 0.81)}
+               "pg34.adjudicated.jsonl": (0.92, 0.83), "pg36.adjudicated.jsonl": (0.87, 0.91),
+               "pg38.adjudicated.jsonl": (0.91, 0.81), "pg40.adjudicated.jsonl": (0.83, 0.88), "pg42.adjudicated.jsonl": (0.93, 0.87), "pg44.adjudicated.jsonl": (0.93, 0.85), "pg46.adjudicated.jsonl": (0.9, 0.82)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -921,7 +922,7 @@ def _program_names_gold(set_name: str, corpus_root) -> list:  # noqa: ANN001
 # occur nowhere else in ../shared/corpora (pg24 18 of 62, pg26 49 of 97, pg28 41 of 91, pg30 33 of 60), so
 # no reading of the rest of the corpora could have listed them.  In-sample (eca9860): pg24 0.966, pg26
 # 0.953, pg28 0.935.
-NAMES_RECALL_FLOORS = {"pg24": 0.97, "pg26": 0.95, "pg28": 0.94, "pg30": 0.93, "pg32": 0.91, "pg34": 0.87, "pg36": 0.92}
+NAMES_RECALL_FLOORS = {"pg24": 0.97, "pg26": 0.95, "pg28": 0.94, "pg30": 0.93, "pg32": 0.92, "pg34": 0.87, "pg36": 0.92}
 
 
 @pytest.mark.parametrize("set_name", sorted(NAMES_RECALL_FLOORS))
@@ -1035,6 +1036,12 @@ def test_reference_judgement_of_the_held_out_hits(matcher, corpus_root):
     # the programs the national pass added there (reference01b: 39 more hits, L05 and L06: all 39 references)
     more, more_both, _ = _reference_judgement("reference01b", ("L05", "L06"), texts)
     assert len(more) == 39
+    both |= more_both
+    hits += more
+    # and the programs the thirteenth session's changes added there (reference01c: 19 hits, L09 and L10 agree on
+    # all; 18 references, the other “一件事” of a safety campaign taken for 高效办成一件事)
+    more, more_both, agree = _reference_judgement("reference01c", ("L09", "L10"), texts)
+    assert len(more) == 19 and agree == 19 and len(more_both) == 18
     both |= more_both
     hits += more
     # the shipped matcher, now: nearly all it reports there has been judged, and holds the precision
