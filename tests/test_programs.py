@@ -443,7 +443,7 @@ def test_discover_reviewers_agree():
 EXTENDED_FLOORS = {"pg10.adjudicated.jsonl": (0.86, 0.94), "pg20.adjudicated.jsonl": (0.93, 0.96),
                    "pg30.adjudicated.jsonl": (0.88, 0.92), "pg32.adjudicated.jsonl": (0.93, 0.89),
                    "pg34.adjudicated.jsonl": (0.94, 0.85), "pg36.adjudicated.jsonl": (0.9, 0.91),
-                   "pg38.adjudicated.jsonl": (0.89, 0.81), "pg40.adjudicated.jsonl": (0.87, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.89), "pg44.adjudicated.jsonl": (0.94, 0.88), "pg46.adjudicated.jsonl": (0.9, 0.84)}
+                   "pg38.adjudicated.jsonl": (0.89, 0.81), "pg40.adjudicated.jsonl": (0.87, 0.89), "pg42.adjudicated.jsonl": (0.93, 0.89), "pg44.adjudicated.jsonl": (0.94, 0.88), "pg46.adjudicated.jsonl": (0.9, 0.84), "pg48.adjudicated.jsonl": (0.9, 0.86)}
 
 
 @pytest.mark.parametrize("pattern", sorted(EXTENDED_FLOORS))
@@ -818,6 +818,11 @@ def _program_gold(pattern: str, corpus_root) -> list:  # noqa: ANN001
 #   F1 0.966; 18 disputes decided by J29; 313 mentions): P 0.915 R 0.827, exact 0.861 / 0.780 (learned=False
 #   0.910 / 0.815; extended 0.908 / 0.831); from 1990 P 0.933 R 0.842, before 1990 P 0.871 R 0.785.  Sets of 300
 #   paragraphs of the same reports differ by 3 points (pg44 0.943 / 0.853 a few changes earlier).
+# Then the ninth gold vote (pg10 ... pg46 on the corrected gold) and the scorer retrained with pg46, measured on
+#   pg48.adjudicated (300 more unlabelled national paragraphs drawn before the round; P89/P90 and again P91/P92,
+#   F1 0.971; 11 disputes decided by J30; 264 mentions): before (1778738) P 0.916 R 0.871, after (6bae148) P 0.913
+#   R 0.871 (learned=False 0.919 / 0.867; extended 0.906 / 0.871); from 1990 P 0.920 R 0.874, before 1990 P 0.892
+#   R 0.864.  The round's in-sample gains (pg42 +0.5 / +1.8 points) do not carry over to unseen paragraphs.
 # Tried and not kept: training the scorer on names ending in a program word generated as if the gazetteer
 # knew none of them (1,584 positives in 9,864 spans, not the few the gazetteer leaves over).  Retrained on
 # the state each set was measured on and run on that held-out set: pg28 P 0.876 R 0.729 at span >= 0.4
@@ -840,7 +845,7 @@ GOLD_FLOORS = {"pg01?.*.jsonl": (0.79, 0.84), "pg03.adjudicated.jsonl": (0.88, 0
                "pg28.adjudicated.jsonl": (0.91, 0.9), "pg30.adjudicated.jsonl": (0.88, 0.91),
                "pg32.adjudicated.jsonl": (0.94, 0.89), "pg34.adjudicated.jsonl": (0.94, 0.84),
                "pg36.adjudicated.jsonl": (0.91, 0.91), "pg38.adjudicated.jsonl": (0.92, 0.81),
-               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.89), "pg44.adjudicated.jsonl": (0.94, 0.88), "pg46.adjudicated.jsonl": (0.91, 0.83)}
+               "pg40.adjudicated.jsonl": (0.88, 0.88), "pg42.adjudicated.jsonl": (0.94, 0.89), "pg44.adjudicated.jsonl": (0.94, 0.88), "pg46.adjudicated.jsonl": (0.91, 0.83), "pg48.adjudicated.jsonl": (0.91, 0.86)}
 # exact names (equal surface forms or the same gazetteer entry)
 EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.69, 0.79),
                 "pg10.adjudicated.jsonl": (0.8, 0.86), "pg12.adjudicated.jsonl": (0.82, 0.84),
@@ -850,7 +855,7 @@ EXACT_FLOORS = {"pg06?.*.jsonl": (0.73, 0.79), "pg08?.*.jsonl": (0.69, 0.79),
                 "pg26.adjudicated.jsonl": (0.86, 0.86), "pg28.adjudicated.jsonl": (0.84, 0.82),
                 "pg30.adjudicated.jsonl": (0.79, 0.81), "pg32.adjudicated.jsonl": (0.83, 0.78),
                 "pg34.adjudicated.jsonl": (0.84, 0.75), "pg36.adjudicated.jsonl": (0.81, 0.8),
-                "pg38.adjudicated.jsonl": (0.84, 0.74), "pg40.adjudicated.jsonl": (0.79, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.84), "pg44.adjudicated.jsonl": (0.88, 0.82), "pg46.adjudicated.jsonl": (0.86, 0.79)}
+                "pg38.adjudicated.jsonl": (0.84, 0.74), "pg40.adjudicated.jsonl": (0.79, 0.78), "pg42.adjudicated.jsonl": (0.88, 0.84), "pg44.adjudicated.jsonl": (0.88, 0.82), "pg46.adjudicated.jsonl": (0.86, 0.79), "pg48.adjudicated.jsonl": (0.81, 0.77)}
 # the tagger's default matcher (learned=False)
 FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
                "pg10.adjudicated.jsonl": (0.87, 0.95), "pg12.adjudicated.jsonl": (0.9, 0.95),
@@ -860,7 +865,7 @@ FAST_FLOORS = {"pg06?.*.jsonl": (0.79, 0.87), "pg08?.*.jsonl": (0.77, 0.88),
                "pg26.adjudicated.jsonl": (0.9, 0.92), "pg28.adjudicated.jsonl": (0.9, 0.89),
                "pg30.adjudicated.jsonl": (0.88, 0.91), "pg32.adjudicated.jsonl": (0.91, 0.88),
                "pg34.adjudicated.jsonl": (0.92, 0.83), "pg36.adjudicated.jsonl": (0.87, 0.91),
-               "pg38.adjudicated.jsonl": (0.91, 0.81), "pg40.adjudicated.jsonl": (0.83, 0.88), "pg42.adjudicated.jsonl": (0.93, 0.87), "pg44.adjudicated.jsonl": (0.93, 0.85), "pg46.adjudicated.jsonl": (0.9, 0.82)}
+               "pg38.adjudicated.jsonl": (0.91, 0.81), "pg40.adjudicated.jsonl": (0.83, 0.88), "pg42.adjudicated.jsonl": (0.93, 0.87), "pg44.adjudicated.jsonl": (0.93, 0.85), "pg46.adjudicated.jsonl": (0.9, 0.82), "pg48.adjudicated.jsonl": (0.91, 0.86)}
 
 
 @pytest.mark.parametrize("pattern", sorted(GOLD_FLOORS))
@@ -1229,6 +1234,7 @@ AGREEMENTS = [
     ("pg42?.*.jsonl", "pg43?.*.jsonl", (300, 277, 274, 0.971)),  # P77-P80; J22 (adj20)
     ("pg44?.*.jsonl", "pg45?.*.jsonl", (300, 272, 268, 0.957)),  # P81-P84; J28 (adj21)
     ("pg46?.*.jsonl", "pg47?.*.jsonl", (300, 304, 309, 0.966)),  # P85-P88; J29 (adj22)
+    ("pg48?.*.jsonl", "pg49?.*.jsonl", (300, 264, 256, 0.971)),  # P89-P92; J30 (adj23)
 ]
 
 
