@@ -88,8 +88,9 @@ class Tagger:
     classifier : a fitted theme model: a :class:`~policytag.classifier.PolicyThemeClassifier`
         or a :class:`~policytag.model.ThemeModel` from :func:`load_classifier`.
     matcher : a :class:`~policytag.programs.ProgramMatcher` (default: the shipped gazetteer
-        and templates, without the learned names: ``ProgramMatcher(learned=False)``, which
-        keeps batch tagging fast; pass ``ProgramMatcher()`` for them).
+        and the templates the learned scorer accepts, without the search for learned names:
+        ``ProgramMatcher(spans=False)``, which keeps batch tagging fast; pass
+        ``ProgramMatcher()`` for them).
     combine : how program mentions and classifier decisions combine:
         ``"classifier"`` (programs reported, themes from the classifier only),
         ``"rules"`` (themes implied by the programs only) or ``"or"`` (either).
@@ -102,7 +103,7 @@ class Tagger:
         if combine not in COMBINE_MODES:
             raise ValueError(f"combine must be one of {COMBINE_MODES}, not {combine!r}")
         self.classifier = classifier
-        self.matcher = matcher if matcher is not None else ProgramMatcher(learned=False)
+        self.matcher = matcher if matcher is not None else ProgramMatcher(spans=False)
         self.combine = combine
 
     @property
@@ -332,4 +333,4 @@ def load(path: Union[str, Path, None] = None, combine: Optional[str] = None,
     p = Path(path) if path is not None else default_model_path()
     clf = load_classifier(p)
     mode = combine or clf.metadata_.get("combine", "classifier")
-    return Tagger(clf, ProgramMatcher(user_files=gazetteer, learned=learned_names), combine=mode)
+    return Tagger(clf, ProgramMatcher(user_files=gazetteer, spans=learned_names), combine=mode)
